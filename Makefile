@@ -1,0 +1,62 @@
+# The targets people type. `make test` is what CI runs (through .ci/run).
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+COLLECTIONS := .tmp/collections
+LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help venv lint format sim-test sanity units integration test demo sim clean
+
+help:
+	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
+	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
+	@echo "make lint|format  ruff checks | ruff fixes"
+	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
+	@echo "make sim-test | sanity | units | integration   one part of the suite"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(STAMP) $(LINK)
+
+$(LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+lint: venv
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+sim-test: venv
+	$(VPY) -m pytest tests/sim -q -p no:cacheprovider
+
+sanity: venv
+	$(VPY) tests/utils/run_ansible_test.py sanity
+
+units: venv
+	$(VPY) tests/utils/run_ansible_test.py units
+
+integration: venv
+	$(VPY) tests/utils/run_ansible_test.py integration
+
+test: lint sim-test sanity units integration
+	@echo "make test: all parts passed"
+
+demo: venv
+	$(VPY) -m hcloud_sim.wrap --fleet demo -- $(VENV)/bin/ansible-playbook playbooks/list_fleet.yml
+
+sim: venv
+	$(VPY) -m hcloud_sim --fleet demo
+
+clean:
+	rm -rf .tmp tests/output .pytest_cache .ruff_cache

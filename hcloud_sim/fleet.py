@@ -1,0 +1,386 @@
+"""Fleet specifications: the servers, their snapshots and locks, and the simulation settings.
+
+A fleet comes from ``--fleet``: ``demo`` (the built-in demo fleet), an integer ``N`` (N
+generated servers, deterministic from ``--seed``), or a path to a YAML or JSON file; or from
+the body of ``POST /_sim/reset``. Every spec goes through ``parse_fleet``, which rejects
+unknown keys and bad values with a ``FleetError`` naming the offending path.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import catalog
+from .labels import key_problem, value_problem
+
+
+class FleetError(ValueError):
+    """A fleet specification is invalid; the message names the offending path."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Simulation settings. Durations are simulated seconds (divided by ``--speed``)."""
+
+    snapshot_quota: int = 100
+    snapshot_seconds_base: float = 10.0
+    snapshot_seconds_per_gb: float = 0.5
+    shutdown_seconds: float = 5.0
+    poweroff_seconds: float = 1.0
+    poweron_seconds: float = 3.0
+    reboot_seconds: float = 5.0
+
+    def snapshot_seconds(self, disk_gb: float) -> float:
+        """How long (simulated seconds) an image of a disk of ``disk_gb`` takes."""
+        return self.snapshot_seconds_base + self.snapshot_seconds_per_gb * disk_gb
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """The image a ``create_image`` lock makes."""
+
+    description: str | None = None
+    labels: dict[str, str] | None = None
+    type: str = "snapshot"
+
+
+@dataclass(frozen=True)
+class LockSpec:
+    """A running action started by another client: ``seconds`` long, ``delay`` after the previous one."""
+
+    command: str
+    seconds: float
+    delay: float = 0.0
+    image: ImageSpec | None = None
+    fail: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotSpec:
+    """An image that already exists when the fleet is loaded."""
+
+    description: str
+    labels: dict[str, str]
+    age_hours: float = 24.0
+    protected: bool = False
+    type: str = "snapshot"
+    image_size: float | None = None
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """One server of the fleet."""
+
+    name: str
+    labels: dict[str, str]
+    status: str = "running"
+    server_type: str = "cx22"
+    location: str = "fsn1"
+    disk: int | None = None
+    backup_window: str | None = None
+    image: str = "ubuntu-24.04"
+    delete_protected: bool = False
+    rebuild_protected: bool = False
+    locks: tuple[LockSpec, ...] = ()
+    snapshots: tuple[SnapshotSpec, ...] = ()
+
+    @property
+    def disk_size(self) -> int:
+        """The primary disk size in GB (the server type's disk unless ``disk`` is given)."""
+        server_type = catalog.server_type(self.server_type)
+        return self.disk if self.disk is not None else (server_type.disk if server_type else 40)
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A whole fleet: servers and settings."""
+
+    servers: tuple[ServerSpec, ...]
+    settings: Settings
+
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+_BACKUP_WINDOW = re.compile(r"^\d\d-\d\d$")
+_SERVER_STATUSES = ("running", "off")
+_IMAGE_TYPES = ("snapshot", "backup")
+
+
+def _mapping(value: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FleetError(f"{where}: must be a mapping, got {type(value).__name__}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise FleetError(f"{where}: unknown key(s) {', '.join(map(str, unknown))} (allowed: {', '.join(allowed)})")
+    return value
+
+
+def _typed(value: Any, where: str, kinds: tuple[type, ...], what: str) -> Any:
+    if isinstance(value, bool) and bool not in kinds:
+        raise FleetError(f"{where}: must be {what}, got {value!r}")
+    if not isinstance(value, kinds):
+        raise FleetError(f"{where}: must be {what}, got {value!r}")
+    return value
+
+
+def _number(value: Any, where: str, minimum: float = 0.0) -> float:
+    number = _typed(value, where, (int, float), "a number")
+    if number < minimum:
+        raise FleetError(f"{where}: must be at least {minimum:g}, got {number!r}")
+    return float(number)
+
+
+def _labels(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FleetError(f"{where}: must be a mapping of label keys to string values")
+    for key, label_value in value.items():
+        if not isinstance(key, str) or not isinstance(label_value, str):
+            raise FleetError(f'{where}.{key}: label keys and values must be strings (quote values such as "true")')
+        problem = key_problem(key) or value_problem(label_value)
+        if problem:
+            raise FleetError(f"{where}.{key}: {problem}")
+    return dict(value)
+
+
+def _fail(value: Any, where: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    spec = _mapping(value, where, ("code", "message"))
+    return {"code": str(spec.get("code", "action_failed")), "message": str(spec.get("message", "action failed"))}
+
+
+def parse_image_spec(value: Any, where: str) -> ImageSpec:
+    """Validate the ``image`` of a ``create_image`` lock."""
+    spec = _mapping(value, where, ("description", "labels", "type"))
+    description = spec.get("description")
+    if description is not None:
+        _typed(description, f"{where}.description", (str,), "a string")
+    image_type = spec.get("type", "snapshot")
+    if image_type not in _IMAGE_TYPES:
+        raise FleetError(f"{where}.type: must be one of {', '.join(_IMAGE_TYPES)}")
+    return ImageSpec(description, _labels(spec.get("labels"), f"{where}.labels"), image_type)
+
+
+def parse_lock(value: Any, where: str) -> LockSpec:
+    """Validate one lock: ``{command, seconds, delay?, image?, fail?}``."""
+    spec = _mapping(value, where, ("command", "seconds", "delay", "image", "fail"))
+    command = _typed(spec.get("command"), f"{where}.command", (str,), "a command name such as rebuild")
+    if not command:
+        raise FleetError(f"{where}.command: must not be empty")
+    if "seconds" not in spec:
+        raise FleetError(f"{where}.seconds: is required")
+    image = spec.get("image")
+    if image is not None and command != "create_image":
+        raise FleetError(f"{where}.image: only a create_image lock makes an image")
+    return LockSpec(
+        command=command,
+        seconds=_number(spec["seconds"], f"{where}.seconds"),
+        delay=_number(spec.get("delay", 0), f"{where}.delay"),
+        image=parse_image_spec(image, f"{where}.image") if image is not None else (ImageSpec() if command == "create_image" else None),
+        fail=_fail(spec.get("fail"), f"{where}.fail"),
+    )
+
+
+def _snapshot(value: Any, where: str, server_name: str) -> SnapshotSpec:
+    spec = _mapping(value, where, ("description", "labels", "age_hours", "protected", "type", "image_size"))
+    image_type = spec.get("type", "snapshot")
+    if image_type not in _IMAGE_TYPES:
+        raise FleetError(f"{where}.type: must be one of {', '.join(_IMAGE_TYPES)}")
+    image_size = spec.get("image_size")
+    return SnapshotSpec(
+        description=_typed(spec.get("description", f"{server_name} snapshot"), f"{where}.description", (str,), "a string"),
+        labels=_labels(spec.get("labels"), f"{where}.labels"),
+        age_hours=_number(spec.get("age_hours", 24), f"{where}.age_hours"),
+        protected=_typed(spec.get("protected", False), f"{where}.protected", (bool,), "true or false"),
+        type=image_type,
+        image_size=None if image_size is None else _number(image_size, f"{where}.image_size"),
+    )
+
+
+_SERVER_KEYS = ("name", "labels", "status", "server_type", "location", "disk", "backup_window", "image", "protection", "locks", "snapshots")
+
+
+def _server(value: Any, where: str) -> ServerSpec:
+    spec = _mapping(value, where, _SERVER_KEYS)
+    name = _typed(spec.get("name"), f"{where}.name", (str,), "a server name")
+    if not _HOSTNAME.match(name):
+        raise FleetError(f"{where}.name: '{name}' is not a valid hostname (RFC 1123)")
+    where = f"servers[{name}]"
+    status = spec.get("status", "running")
+    if status not in _SERVER_STATUSES:
+        raise FleetError(f"{where}.status: must be one of {', '.join(_SERVER_STATUSES)}")
+    server_type = spec.get("server_type", "cx22")
+    if catalog.server_type(server_type) is None:
+        raise FleetError(f"{where}.server_type: unknown server type {server_type!r} (known: {', '.join(t.name for t in catalog.SERVER_TYPES)})")
+    location = spec.get("location", "fsn1")
+    if catalog.location(location) is None:
+        raise FleetError(f"{where}.location: unknown location {location!r} (known: {', '.join(loc.name for loc in catalog.LOCATIONS)})")
+    image = spec.get("image", "ubuntu-24.04")
+    if catalog.system_image(image) is None:
+        raise FleetError(f"{where}.image: unknown system image {image!r}")
+    backup_window = spec.get("backup_window")
+    if backup_window is not None and not (isinstance(backup_window, str) and _BACKUP_WINDOW.match(backup_window)):
+        raise FleetError(f'{where}.backup_window: must be null or a window such as "22-02"')
+    disk = spec.get("disk")
+    if disk is not None and (isinstance(disk, bool) or not isinstance(disk, int) or disk < 1):
+        raise FleetError(f"{where}.disk: must be a positive whole number of GB")
+    protection = _mapping(spec.get("protection") or {}, f"{where}.protection", ("delete", "rebuild"))
+    locks = spec.get("locks") or []
+    snapshots = spec.get("snapshots") or []
+    _typed(locks, f"{where}.locks", (list,), "a list")
+    _typed(snapshots, f"{where}.snapshots", (list,), "a list")
+    return ServerSpec(
+        name=name,
+        labels=_labels(spec.get("labels"), f"{where}.labels"),
+        status=status,
+        server_type=server_type,
+        location=location,
+        disk=disk,
+        backup_window=backup_window,
+        image=image,
+        delete_protected=_typed(protection.get("delete", False), f"{where}.protection.delete", (bool,), "true or false"),
+        rebuild_protected=_typed(protection.get("rebuild", False), f"{where}.protection.rebuild", (bool,), "true or false"),
+        locks=tuple(parse_lock(item, f"{where}.locks[{index}]") for index, item in enumerate(locks)),
+        snapshots=tuple(_snapshot(item, f"{where}.snapshots[{index}]", name) for index, item in enumerate(snapshots)),
+    )
+
+
+def parse_settings(value: Any, base: Settings | None = None, where: str = "settings") -> Settings:
+    """Validate ``settings`` (every key optional) on top of ``base`` (default: the defaults)."""
+    allowed = tuple(item.name for item in fields(Settings))
+    spec = _mapping(value if value is not None else {}, where, allowed)
+    changes: dict[str, Any] = {}
+    for key, item in spec.items():
+        if key == "snapshot_quota":
+            changes[key] = int(_typed(item, f"{where}.{key}", (int,), "a whole number"))
+            if changes[key] < 0:
+                raise FleetError(f"{where}.{key}: must be at least 0")
+        else:
+            changes[key] = _number(item, f"{where}.{key}")
+    current = base or Settings()
+    return Settings(**{**{item.name: getattr(current, item.name) for item in fields(Settings)}, **changes})
+
+
+def parse_fleet(data: Any) -> Fleet:
+    """Validate a whole fleet specification."""
+    spec = _mapping(data, "fleet", ("servers", "settings"))
+    servers_value = spec.get("servers") or []
+    _typed(servers_value, "servers", (list,), "a list")
+    servers = tuple(_server(item, f"servers[{index}]") for index, item in enumerate(servers_value))
+    names = [server.name for server in servers]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise FleetError(f"servers: duplicate server name(s) {', '.join(duplicates)}")
+    return Fleet(servers=servers, settings=parse_settings(spec.get("settings")))
+
+
+DEMO_FLEET: dict[str, Any] = {
+    "settings": {
+        "snapshot_quota": 30,
+        "snapshot_seconds_base": 3,
+        "snapshot_seconds_per_gb": 0.05,
+        "shutdown_seconds": 3,
+        "poweroff_seconds": 1,
+        "poweron_seconds": 2,
+        "reboot_seconds": 3,
+    },
+    "servers": [
+        {"name": "web1", "labels": {"env": "prod", "role": "web", "backup": "daily"}, "server_type": "cx22", "location": "fsn1"},
+        {"name": "web2", "labels": {"env": "prod", "role": "web", "backup": "daily"}, "server_type": "cx22", "location": "nbg1"},
+        {
+            "name": "db1",
+            "labels": {"env": "prod", "role": "db", "backup": "daily"},
+            "server_type": "cx42",
+            "location": "fsn1",
+            "backup_window": "02-06",
+            "protection": {"delete": True, "rebuild": True},
+            "snapshots": [
+                {"description": "db1 before postgres 16 upgrade", "age_hours": 2200, "protected": True},
+                {"description": "golden database image", "labels": {"team": "dba"}, "age_hours": 4100, "protected": True},
+                {"description": "manual test by alice", "labels": {"owner": "alice"}, "age_hours": 400},
+                {"description": "db1-daily", "labels": {"lockaware.hcloud/managed": "true", "backup": "daily"}, "age_hours": 74},
+                {"description": "db1-daily", "labels": {"lockaware.hcloud/managed": "true", "backup": "daily"}, "age_hours": 50},
+                {"description": "db1-daily", "labels": {"lockaware.hcloud/managed": "true", "backup": "daily"}, "age_hours": 26},
+                {"description": "Backup of db1", "type": "backup", "age_hours": 20},
+            ],
+        },
+        {
+            "name": "sg5",
+            "labels": {"env": "prod", "role": "storage", "backup": "daily"},
+            "server_type": "cpx31",
+            "location": "hel1",
+            "backup_window": "22-02",
+            "locks": [{"command": "create_image", "seconds": 10, "image": {"type": "backup", "description": "Backup of sg5"}}],
+        },
+        {"name": "worker1", "labels": {"env": "staging", "role": "worker", "backup": "weekly"}, "server_type": "cpx21", "location": "nbg1"},
+        {
+            "name": "legacy",
+            "labels": {"env": "dev", "role": "app", "backup": "none"},
+            "server_type": "cx11",
+            "location": "fsn1",
+            "status": "off",
+            "image": "ubuntu-20.04",
+        },
+    ],
+}
+
+
+def demo_fleet() -> Fleet:
+    """The built-in demo fleet."""
+    return parse_fleet(DEMO_FLEET)
+
+
+_GENERATED_TYPES = ("cx11", "cx22", "cpx11", "cx32", "cpx21", "cx42", "cpx31", "cpx41", "cx52", "cpx51")
+
+
+def generated_fleet_spec(count: int, seed: int = 0) -> dict[str, Any]:
+    """The spec of ``count`` generated servers ``srv-0001``..., the same for the same seed."""
+    rng = random.Random(seed)
+    servers = []
+    for index in range(1, count + 1):
+        backup = rng.choice(("daily", "daily", "weekly", "none"))
+        server: dict[str, Any] = {
+            "name": f"srv-{index:04d}",
+            "labels": {"env": rng.choice(("prod", "prod", "staging", "dev")), "role": rng.choice(("web", "db", "worker", "cache")), "backup": backup},
+            "server_type": rng.choice(_GENERATED_TYPES),
+            "location": rng.choice(("fsn1", "nbg1", "hel1")),
+            "status": "off" if rng.random() < 0.1 else "running",
+        }
+        if backup == "daily" and rng.random() < 0.3:
+            server["backup_window"] = "22-02"
+        servers.append(server)
+    return {"servers": servers}
+
+
+def generated_fleet(count: int, seed: int = 0) -> Fleet:
+    """``count`` generated servers (see ``generated_fleet_spec``)."""
+    return parse_fleet(generated_fleet_spec(count, seed))
+
+
+def load_fleet(source: str | int, seed: int = 0) -> Fleet:
+    """Load the fleet named by ``--fleet``: ``demo``, a number of servers, or a YAML/JSON file."""
+    text = str(source).strip()
+    if text == "demo":
+        return demo_fleet()
+    if text.isdigit():
+        return generated_fleet(int(text), seed)
+    path = Path(text)
+    if not path.is_file():
+        raise FleetError(f"--fleet: {text!r} is neither 'demo', a number of servers, nor a readable file")
+    try:
+        content = path.read_text(encoding="utf-8")
+        data = json.loads(content) if path.suffix == ".json" else yaml.safe_load(content)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise FleetError(f"{path}: cannot be read as {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
+    try:
+        return parse_fleet(data)
+    except FleetError as exc:
+        raise FleetError(f"{path}: {exc}") from exc

@@ -1,0 +1,165 @@
+"""The control API under ``/_sim`` (not part of Hetzner's API): inspect and steer the simulation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from . import errors, params
+from .backend import ActionFault
+from .clock import isoformat
+from .fleet import FleetError, load_fleet, parse_fleet, parse_lock, parse_settings
+from .routing import Request, Response, Router
+from .simulator import Simulator
+
+
+def _fleet_error(exc: Exception) -> errors.ApiError:
+    return errors.invalid_field("fleet", str(exc))
+
+
+def get_state(sim: Simulator, _request: Request) -> Response:
+    """GET /_sim/state: every server, image and action, the settings and the active faults."""
+    state = sim.backend.snapshot_state()
+    return Response(
+        200,
+        {
+            "time": isoformat(state.time),
+            "speed": sim.clock.speed,
+            "settings": asdict(state.settings),
+            "servers": [server.to_json() for server in state.servers],
+            "images": [image.to_json() for image in state.images],
+            "actions": [action.sim_json() for action in state.actions],
+            "action_faults": [fault.to_json() for fault in state.action_faults],
+            "faults": sim.faults.rules(),
+        },
+    )
+
+
+def reset(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/reset: body is a fleet spec, or ``{"fleet": "demo" | N, "seed": S}``."""
+    body = request.json_object()
+    try:
+        by_name = "fleet" in body and set(body) <= {"fleet", "seed"}
+        fleet = load_fleet(body["fleet"], int(body.get("seed", sim.options.seed))) if by_name else parse_fleet(body)
+    except (FleetError, TypeError, ValueError) as exc:
+        raise _fleet_error(exc) from None
+    sim.reset(fleet)
+    return Response(200, {"servers": sim.backend.server_count})
+
+
+def update_settings(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/settings: change some settings (e.g. ``snapshot_quota``) without a reset."""
+    try:
+        settings = parse_settings(request.json_object(), base=sim.backend.settings)
+    except FleetError as exc:
+        raise errors.invalid_field("settings", str(exc)) from None
+    sim.backend.update_settings(settings)
+    return Response(200, {"settings": asdict(settings)})
+
+
+def lock_server(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/servers/{id or name}/lock: start a running action as another client would."""
+    body = request.json_object()
+    if body.get("delay"):
+        raise errors.invalid_field("delay", "is only supported for locks in a fleet spec")
+    try:
+        spec = parse_lock(body, "lock")
+    except FleetError as exc:
+        raise errors.invalid_field("lock", str(exc)) from None
+    action, image = sim.backend.sim_lock(request.params["ref"], spec)
+    answer: dict[str, Any] = {"action": action.to_json()}
+    if image is not None:
+        answer["image"] = image.to_json()
+    return Response(201, answer)
+
+
+def delete_server(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/servers/{id or name}/delete (or DELETE /_sim/servers/{id or name})."""
+    server = sim.backend.delete_server(request.params["ref"])
+    return Response(200, {"server": server.to_json()})
+
+
+def fail_action(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/actions/{id}/fail: end a running action now, in error."""
+    body = params.check_body(request.json_object(), {"code": params.is_string, "message": params.is_string})
+    action = sim.backend.fail_action(request.int_param("id"), body.get("code", "action_failed"), body.get("message", "action failed"))
+    return Response(200, {"action": action.to_json()})
+
+
+def add_action_fault(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/action_faults: make the next ``times`` actions of ``command`` end in error."""
+    checkers: dict[str, params.Checker] = {
+        "command": params.is_string,
+        "times": lambda value: [] if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else ["must be a whole number"],
+        "code": params.is_string,
+        "message": params.is_string,
+        "server": lambda value: [] if isinstance(value, str | int) and not isinstance(value, bool) else ["must be a server id or name"],
+    }
+    body = params.check_body(request.json_object(), checkers, required=("command",))
+    times = body.get("times", 1)
+    fault = ActionFault(body["command"], None if times == 0 else times, body.get("code", "action_failed"), body.get("message", "action failed"))
+    added = sim.backend.add_action_fault(fault, None if body.get("server") is None else str(body["server"]))
+    return Response(201, {"action_fault": added.to_json()})
+
+
+def list_action_faults(sim: Simulator, _request: Request) -> Response:
+    """GET /_sim/action_faults"""
+    return Response(200, {"action_faults": [fault.to_json() for fault in sim.backend.snapshot_state().action_faults]})
+
+
+def clear_action_faults(sim: Simulator, _request: Request) -> Response:
+    """DELETE /_sim/action_faults"""
+    sim.backend.clear_action_faults()
+    return Response(204)
+
+
+def add_faults(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/faults with ``{"rules": [...]}``"""
+    body = params.check_body(request.json_object(), {"rules": lambda value: [] if isinstance(value, list) else ["must be a list"]}, required=("rules",))
+    added = sim.faults.add(body["rules"])
+    return Response(201, {"rules": [rule.to_json() for rule in added]})
+
+
+def list_faults(sim: Simulator, _request: Request) -> Response:
+    """GET /_sim/faults: the remaining rules."""
+    return Response(200, {"rules": sim.faults.rules()})
+
+
+def clear_faults(sim: Simulator, _request: Request) -> Response:
+    """DELETE /_sim/faults"""
+    sim.faults.clear()
+    return Response(204)
+
+
+def list_requests(sim: Simulator, _request: Request) -> Response:
+    """GET /_sim/requests: every public request served, in order."""
+    return Response(200, {"requests": sim.requests.entries()})
+
+
+def clear_requests(sim: Simulator, _request: Request) -> Response:
+    """DELETE /_sim/requests"""
+    sim.requests.clear()
+    return Response(204)
+
+
+def build_router() -> Router[Simulator]:
+    """The route table of the control API."""
+    routes: list[tuple[str, str, Callable[[Simulator, Request], Response]]] = [
+        ("GET", "/_sim/state", get_state),
+        ("POST", "/_sim/reset", reset),
+        ("POST", "/_sim/settings", update_settings),
+        ("POST", "/_sim/servers/{ref:any}/lock", lock_server),
+        ("POST", "/_sim/servers/{ref:any}/delete", delete_server),
+        ("DELETE", "/_sim/servers/{ref:any}", delete_server),
+        ("POST", "/_sim/actions/{id}/fail", fail_action),
+        ("GET", "/_sim/action_faults", list_action_faults),
+        ("POST", "/_sim/action_faults", add_action_fault),
+        ("DELETE", "/_sim/action_faults", clear_action_faults),
+        ("GET", "/_sim/faults", list_faults),
+        ("POST", "/_sim/faults", add_faults),
+        ("DELETE", "/_sim/faults", clear_faults),
+        ("GET", "/_sim/requests", list_requests),
+        ("DELETE", "/_sim/requests", clear_requests),
+    ]
+    return Router(routes)

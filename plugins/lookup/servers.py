@@ -1,0 +1,173 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: servers
+short_description: The servers of a Hetzner Cloud project
+version_added: 0.1.0
+description:
+  - Returns the servers of a Hetzner Cloud project as a list of dicts sorted by name, optionally filtered by label
+    selector, status and name, and optionally with the actions running on each server.
+  - Pages of 50 servers are fetched concurrently once the first page says how many there are, so a large fleet costs
+    about one round trip more than a small one.
+  - Use it with C(query) (or C(lookup) with C(wantlist=true)) to get a list.
+author:
+  - lockaware.hcloud contributors
+extends_documentation_fragment:
+  - lockaware.hcloud.api.LOOKUP
+options:
+  _terms:
+    description:
+      - Names or IDs of the servers to return. Without terms, every server matching the filters is returned.
+    type: list
+    elements: str
+    required: false
+  label_selector:
+    description:
+      - Only servers whose labels match this selector, for example V(backup=daily) or V(env in (prod,staging),!legacy).
+    type: str
+  status:
+    description:
+      - Only servers with one of these statuses, for example V(running) or V(off).
+    type: list
+    elements: str
+  name:
+    description:
+      - Only the server with this exact name.
+    type: str
+  include_running_actions:
+    description:
+      - Add C(running_actions) to each server, the actions now running on it (what keeps it locked).
+      - They are fetched for the whole fleet in a few requests, not one request per server.
+    type: bool
+    default: false
+  missing:
+    description:
+      - What to do with a term that names no server (after the filters). V(error) fails, V(skip) leaves it out.
+    type: str
+    choices: [error, skip]
+    default: error
+  concurrency:
+    description:
+      - How many pages to fetch at once.
+    type: int
+    default: 8
+"""
+
+EXAMPLES = r"""
+- name: Servers to snapshot every night
+  ansible.builtin.debug:
+    msg: "{{ query('lockaware.hcloud.servers', label_selector='backup=daily', status='running') | map(attribute='name') }}"
+
+- name: Two servers by name, with the actions that keep them busy
+  ansible.builtin.set_fact:
+    busy: "{{ query('lockaware.hcloud.servers', 'web1', 'db1', include_running_actions=true) | selectattr('locked') }}"
+
+- name: Snapshot every server carrying backup=daily
+  lockaware.hcloud.snapshot:
+    server: "{{ item.name }}"
+  loop: "{{ query('lockaware.hcloud.servers', label_selector='backup=daily') }}"
+  loop_control:
+    label: "{{ item.name }}"
+"""
+
+RETURN = r"""
+_raw:
+  description: The servers, sorted by name.
+  type: list
+  elements: dict
+  contains:
+    id: {description: ID of the server., type: int, sample: 42}
+    name: {description: Name of the server., type: str, sample: web1}
+    status: {description: Status of the server (C(running), C(off), ...)., type: str, sample: running}
+    locked: {description: Whether the server is locked by a running action., type: bool, sample: false}
+    labels: {description: Labels of the server., type: dict, sample: {backup: daily}}
+    created: {description: When the server was created (ISO 8601)., type: str, sample: "2026-01-30T23:50:00+00:00"}
+    server_type: {description: Name of the server type., type: str, sample: cx22}
+    architecture: {description: CPU architecture of the server type., type: str, sample: x86}
+    location: {description: Name of the location., type: str, sample: fsn1}
+    ipv4: {description: Public IPv4 address (null without one)., type: str, sample: 203.0.113.10}
+    ipv6: {description: First usable address of the public IPv6 network (null without one)., type: str, sample: "2001:db8:1::1"}
+    ipv6_network: {description: The public IPv6 network without mask (null without one)., type: str, sample: "2001:db8:1::"}
+    ipv6_network_mask: {description: The mask of the public IPv6 network., type: str, sample: "64"}
+    image: {description: Name (or description) of the image the server was created from., type: str, sample: ubuntu-24.04}
+    image_id: {description: ID of that image., type: int, sample: 114690387}
+    backup_window: {description: Backup window, if backups are enabled., type: str, sample: 22-02}
+    primary_disk_size: {description: Size of the primary disk in GB., type: int, sample: 40}
+    running_actions:
+      description: The actions running on the server (C(id), C(command), C(started), C(progress)); only with O(include_running_actions).
+      type: list
+      elements: dict
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import describe_failure
+from ansible_collections.lockaware.hcloud.plugins.module_utils._inventory import server_view
+
+
+class LookupModule(LookupBase):
+    """``query('lockaware.hcloud.servers', ...)``."""
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        try:
+            api = HcloudApi.connect(self.get_option("api_token"), self.get_option("api_endpoint"), self.get_option("request_timeout"))
+            servers = self._servers(api)
+            if self.get_option("include_running_actions"):
+                self._add_running_actions(api, servers)
+        except ClientConfigError as exc:
+            raise AnsibleLookupError(f"lockaware.hcloud.servers: {exc}") from exc
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            raise AnsibleLookupError(f"lockaware.hcloud.servers: {self._explain(exc)}") from exc
+        return self._select(servers, terms)
+
+    def _servers(self, api):
+        params = {}
+        for option in ("label_selector", "name"):
+            if self.get_option(option):
+                params[option] = self.get_option(option)
+        if self.get_option("status"):
+            params["status"] = self.get_option("status")
+        servers = api.get_all_concurrently("/servers", "servers", params=params, workers=self.get_option("concurrency"))
+        return sorted((server_view(server) for server in servers), key=lambda server: server["name"])
+
+    def _add_running_actions(self, api, servers):
+        actions = api.get_all_concurrently("/servers/actions", "actions", params={"status": "running"}, workers=self.get_option("concurrency"))
+        by_server = {}
+        for action in actions:
+            for resource in action.get("resources") or []:
+                if resource.get("type") == "server":
+                    by_server.setdefault(resource["id"], []).append({key: action.get(key) for key in ("id", "command", "started", "progress")})
+        for server in servers:
+            server["running_actions"] = by_server.get(server["id"], [])
+
+    def _select(self, servers, terms):
+        if not terms:
+            return servers
+        by_key = {server["name"]: server for server in servers}
+        by_key.update({str(server["id"]): server for server in servers})
+        missing = [str(term) for term in terms if str(term) not in by_key]
+        if missing and self.get_option("missing") == "error":
+            raise AnsibleLookupError(
+                f"lockaware.hcloud.servers: no server named or numbered {', '.join(missing)} (after the filters); "
+                "check the names, or set missing=skip to leave unknown ones out"
+            )
+        return [by_key[str(term)] for term in terms if str(term) in by_key]
+
+    @staticmethod
+    def _explain(exc):
+        failure = describe_failure(exc)
+        if failure is None:
+            return f"cannot reach the API ({exc}): check api_endpoint or HCLOUD_ENDPOINT and the network"
+        hints = {
+            "unauthorized": "the API token was refused: check api_token, the hcloud_api_token variable or HCLOUD_TOKEN",
+            "invalid_input": "the API refused the filters: check label_selector (e.g. 'backup=daily,env in (prod,staging)') and status",
+        }
+        hint = hints.get(failure["code"], "the API answered with an error")
+        return f"{hint}: {failure['message']} ({failure['code']})"

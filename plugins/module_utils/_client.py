@@ -1,0 +1,74 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build an ``hcloud.Client`` from the options every plugin of the collection shares."""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
+
+try:
+    import hcloud
+except ImportError:
+    hcloud = None
+    HCLOUD_IMPORT_ERROR = traceback.format_exc()
+else:
+    HCLOUD_IMPORT_ERROR = None
+
+DEFAULT_API_ENDPOINT = "https://api.hetzner.cloud/v1"
+DEFAULT_REQUEST_TIMEOUT = 30
+
+
+class ClientConfigError(ValueError):
+    """The options given cannot build a client: the message says what to fix."""
+
+
+def api_argument_spec():
+    """Argument spec of the options shared by every module (see the ``lockaware.hcloud.api`` doc fragment)."""
+    return {
+        "api_token": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["HCLOUD_TOKEN"])},
+        "api_endpoint": {"type": "str", "default": DEFAULT_API_ENDPOINT, "fallback": (env_fallback, ["HCLOUD_ENDPOINT"])},
+        "request_timeout": {"type": "float", "default": DEFAULT_REQUEST_TIMEOUT},
+    }
+
+
+def build_client(api_token, api_endpoint=DEFAULT_API_ENDPOINT, request_timeout=DEFAULT_REQUEST_TIMEOUT, library_retries=True):
+    """Return an ``hcloud.Client`` for the given credentials.
+
+    ``library_retries=False`` turns off the retries the library makes on its own (it retries POST requests
+    on timeouts, 502, 504 and ``conflict``, which can apply a write twice); callers that write then retry
+    themselves, after reconciling with the API's state.
+    """
+    if hcloud is None:
+        raise ClientConfigError("the Python library 'hcloud' is required: pip install 'hcloud>=2.27.0,<3'")
+    _check_options(api_token, api_endpoint, request_timeout)
+    client = hcloud.Client(
+        token=api_token,
+        api_endpoint=api_endpoint.rstrip("/"),
+        application_name=COLLECTION_NAME,
+        application_version=COLLECTION_VERSION,
+        timeout=request_timeout,
+    )
+    if not library_retries:
+        disable_library_retries(client)
+    return client
+
+
+def disable_library_retries(client):
+    """Stop the library from repeating requests by itself (covered by a test that fails if this stops working)."""
+    # pylint: disable-next=protected-access
+    client._client._retry_max_retries = 0
+
+
+def _check_options(api_token, api_endpoint, request_timeout):
+    if not api_token:
+        raise ClientConfigError("no API token given: set the api_token option or the HCLOUD_TOKEN environment variable")
+    if not api_endpoint or not api_endpoint.startswith(("http://", "https://")):
+        raise ClientConfigError(f"api_endpoint must be an http:// or https:// URL such as {DEFAULT_API_ENDPOINT}, got {api_endpoint!r}")
+    if request_timeout is not None and request_timeout <= 0:
+        raise ClientConfigError(f"request_timeout must be a positive number of seconds, got {request_timeout}")

@@ -1,0 +1,82 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Snapshot identity: which existing snapshot counts as "the" snapshot a task asks for."""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+# Every snapshot this collection creates carries this label; rotation only ever deletes snapshots that do.
+MANAGED_LABEL = "lockaware.hcloud/managed"
+MANAGED_VALUE = "true"
+# A label unique to one create request, so that a request whose answer was lost can be found again.
+REQUEST_LABEL = "lockaware.hcloud/request"
+LIVE_STATUSES = ("creating", "available")
+
+
+@dataclass(frozen=True)
+class SnapshotIdentity:
+    """What makes a snapshot "the same" for a task: server, labels, and a description or a maximum age."""
+
+    server_id: int
+    description: str | None = None
+    labels: dict = field(default_factory=dict)
+    max_age: float | None = None
+
+    def label_selector(self):
+        """A label selector narrowing the API's list to snapshots carrying all of our labels (None if no labels)."""
+        return label_selector(self.labels)
+
+    def matches(self, image, now):
+        """Whether an image (the API's JSON) is a live snapshot of this identity."""
+        if not is_live_snapshot_of(image, self.server_id) or not has_labels(image, self.labels):
+            return False
+        if self.max_age is not None:
+            return age_seconds(image, now) <= self.max_age
+        return image.get("description") == self.description
+
+
+def is_live_snapshot_of(image, server_id):
+    """A snapshot created from this server that is being created or available."""
+    created_from = image.get("created_from") or {}
+    return image.get("type") == "snapshot" and created_from.get("id") == server_id and image.get("status") in LIVE_STATUSES
+
+
+def has_labels(image, labels):
+    """Whether the image carries every one of ``labels`` with the same value."""
+    own = image.get("labels") or {}
+    return all(own.get(key) == value for key, value in labels.items())
+
+
+def is_managed(image):
+    """Whether this collection created the image."""
+    return (image.get("labels") or {}).get(MANAGED_LABEL) == MANAGED_VALUE
+
+
+def label_selector(labels):
+    """``k1=v1,k2=v2`` for the API's ``label_selector``, or None."""
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items())) or None
+
+
+def parse_time(text):
+    """An API timestamp (ISO 8601) as an aware datetime."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def age_seconds(image, now):
+    """Seconds since the image was created."""
+    return (now - parse_time(image["created"])).total_seconds()
+
+
+def newest_first(images):
+    """Images sorted newest first (by creation time, then ID)."""
+    return sorted(images, key=lambda image: (parse_time(image["created"]), image["id"]), reverse=True)
+
+
+def find_matches(images, identity, now):
+    """The images that match ``identity``, newest first, available ones before ones still being created."""
+    matches = [image for image in images if identity.matches(image, now)]
+    return sorted(newest_first(matches), key=lambda image: image["status"] != "available")

@@ -1,0 +1,50 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the API's rate limit headers, so waits can honour them."""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+import time
+
+
+class RateLimitObserver:
+    """Remembers the RateLimit-* headers of the last response the client received."""
+
+    def __init__(self, clock=time.time):
+        self._clock = clock
+        self.limit = None
+        self.remaining = None
+        self.reset = None
+        self.lowest_remaining = None
+
+    def attach(self, client):
+        """Watch every response of an ``hcloud.Client`` (through its requests session's response hook)."""
+        # pylint: disable-next=protected-access
+        client._client._session.hooks["response"].append(self.observe)
+        return self
+
+    def observe(self, response, *args, **kwargs):  # pylint: disable=unused-argument
+        """requests response hook."""
+        headers = response.headers
+        self.limit = _int_or(headers.get("RateLimit-Limit"), self.limit)
+        self.remaining = _int_or(headers.get("RateLimit-Remaining"), self.remaining)
+        self.reset = _int_or(headers.get("RateLimit-Reset"), self.reset)
+        if self.remaining is not None and (self.lowest_remaining is None or self.remaining < self.lowest_remaining):
+            self.lowest_remaining = self.remaining
+
+    def seconds_until_next_request(self):
+        """How long to wait before one request is allowed again, from the last headers (1 s when no headers were seen)."""
+        if self.reset is None or self.limit is None or self.remaining is None:
+            return 1.0
+        until_full = max(0.0, self.reset - self._clock())
+        missing = max(1, self.limit - self.remaining)
+        return max(1.0, until_full / missing)
+
+
+def _int_or(value, default):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

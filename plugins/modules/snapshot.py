@@ -1,0 +1,345 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: snapshot
+short_description: Create and delete Hetzner Cloud server snapshots, idempotently and lock-aware
+version_added: 0.1.0
+description:
+  - Creates a snapshot of a Hetzner Cloud server, or deletes snapshots of it, so that the task can be run again and again
+    with the same result.
+  - A snapshot is identified by its server, its O(labels), and either its O(description) or, with O(max_age), its age.
+    When a matching snapshot is available nothing is done; when one is being created (by an earlier run, or by another
+    client) it is adopted and waited for instead of a second one being made.
+  - A server runs one action at a time. If another action (a backup, a resize, a previous snapshot) keeps the server
+    locked, the module waits for it, skips the server, or fails, as O(on_locked) says.
+  - The module never makes two snapshots for one identity, also when requests fail, time out or race with other clients,
+    and rotation (O(keep)) deletes only snapshots this module created, never protected ones.
+  - Every snapshot the module creates carries the label C(lockaware.hcloud/managed=true) and a label
+    C(lockaware.hcloud/request) unique to the request that made it.
+author:
+  - lockaware.hcloud contributors
+extends_documentation_fragment:
+  - lockaware.hcloud.api
+  - lockaware.hcloud.attributes
+options:
+  server:
+    description:
+      - Name or ID of the server.
+      - Exactly one of O(server) and O(servers) is required.
+    type: str
+  servers:
+    description:
+      - Names or IDs of several servers to snapshot in one task, at most O(concurrency) at a time, each with the other
+        options. One task for a whole fleet costs one module process instead of one per server.
+      - The result lists each server's outcome in RV(results). The task fails if any server failed, after trying all.
+      - Exactly one of O(server) and O(servers) is required.
+    type: list
+    elements: str
+  concurrency:
+    description:
+      - With O(servers), how many servers are worked on at the same time.
+    type: int
+    default: 10
+  state:
+    description:
+      - V(present) makes sure a matching snapshot exists, V(absent) deletes the matching snapshots this collection created.
+    type: str
+    choices: [present, absent]
+    default: present
+  description:
+    description:
+      - The description of the snapshot, which is also its identity when O(max_age) is not set.
+      - Defaults to C(<server name>-<UTC date YYYY-MM-DD>), so that a server gets at most one snapshot a day however
+        often the task runs.
+    type: str
+  labels:
+    description:
+      - Labels set on a new snapshot. A matching snapshot must carry all of them.
+      - Keys starting with C(hetzner.cloud/) or C(lockaware.hcloud/) are reserved.
+    type: dict
+    default: {}
+  max_age:
+    description:
+      - Identify snapshots by age instead of description. Any snapshot of this server carrying O(labels) created within
+        this age counts as present, for example V(23h), V(30m), V(1d12h) or a number of seconds.
+    type: str
+  force:
+    description:
+      - Create a new snapshot on every run, whether or not a matching one exists. This is not idempotent.
+    type: bool
+    default: false
+  on_locked:
+    description:
+      - What to do when the server is locked by a running action.
+      - V(wait) waits for the actions to end, at most O(lock_timeout) seconds, then fails naming them.
+      - V(skip) returns C(skipped=true) and C(changed=false) with a message naming the actions.
+      - V(fail) fails at once, naming the actions.
+    type: str
+    choices: [wait, skip, fail]
+    default: wait
+  lock_timeout:
+    description:
+      - Seconds to wait for the server's running actions to end.
+    type: int
+    default: 600
+  wait:
+    description:
+      - Wait until the snapshot is available.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the snapshot to become available (big disks take long).
+    type: int
+    default: 3600
+  keep:
+    description:
+      - After the snapshot is available, keep only the newest O(keep) available snapshots of this server's series and
+        delete the older ones.
+      - The series is the snapshots of this server carrying the C(lockaware.hcloud/managed) label and all of O(labels).
+        Protected snapshots, snapshots still being created, snapshots this collection did not create and snapshots of
+        other series are never deleted.
+      - Needs O(wait=true).
+    type: int
+  protect:
+    description:
+      - Enable delete protection on the new snapshot, once it is available. Needs O(wait=true).
+    type: bool
+    default: false
+  shutdown:
+    description:
+      - Take a consistent snapshot, as Hetzner recommends. Shut the server down gracefully first, create the snapshot,
+        then power the server on again if it was running, also when the snapshot fails.
+      - Needs O(wait=true).
+    type: bool
+    default: false
+  shutdown_timeout:
+    description:
+      - Seconds a graceful shutdown may take.
+    type: int
+    default: 300
+  force_poweroff:
+    description:
+      - Power the server off hard when it has not shut down within O(shutdown_timeout). Otherwise the task fails and
+        the server is left running.
+    type: bool
+    default: false
+  include_unmanaged:
+    description:
+      - With O(state=absent), also delete matching snapshots this collection did not create.
+    type: bool
+    default: false
+notes:
+  - Polling uses a capped, jittered backoff from about 1 to 10 seconds, and honours the API's rate limit headers, so a
+    long snapshot does not use up the project's request budget (3600 requests an hour).
+  - In check mode nothing is written; the result says what would be done, and C(changed) is what a real run would report.
+  - With O(on_locked=wait) in check mode, the module does not wait; it reports that it would.
+seealso:
+  - module: lockaware.hcloud.snapshot_info
+"""
+
+EXAMPLES = r"""
+- name: Nightly snapshot, keeping the last 7
+  lockaware.hcloud.snapshot:
+    server: web1
+    labels:
+      schedule: nightly
+    keep: 7
+
+- name: Snapshot before an upgrade, unless one was taken in the last 12 hours
+  lockaware.hcloud.snapshot:
+    server: "{{ hcloud_name | default(inventory_hostname) }}"
+    max_age: 12h
+    labels:
+      reason: pre-upgrade
+  delegate_to: localhost
+
+- name: Skip servers that are busy with another action
+  lockaware.hcloud.snapshot:
+    server: db1
+    on_locked: skip
+  register: snap
+
+- name: Consistent snapshot, shutting the server down first and powering it on again
+  lockaware.hcloud.snapshot:
+    server: db1
+    description: db1-before-migration
+    shutdown: true
+    shutdown_timeout: 120
+    protect: true
+
+- name: Snapshot a whole fleet in one task, eight servers at a time
+  lockaware.hcloud.snapshot:
+    servers: "{{ query('lockaware.hcloud.servers', label_selector='backup=daily') | map(attribute='name') }}"
+    concurrency: 8
+    keep: 7
+  register: fleet
+
+- name: Delete the snapshot taken before the migration
+  lockaware.hcloud.snapshot:
+    server: db1
+    description: db1-before-migration
+    state: absent
+"""
+
+RETURN = r"""
+outcome:
+  description: What happened to the server, in one word.
+  returned: always (with O(server))
+  type: str
+  choices: [created, adopted, unchanged, skipped, deleted, failed]
+  sample: created
+results:
+  description: With O(servers), each server's result (the keys of a single-server result, plus C(server), C(outcome) and C(seconds)).
+  returned: with O(servers)
+  type: list
+  elements: dict
+summary:
+  description: With O(servers), how many servers had each outcome.
+  returned: with O(servers)
+  type: dict
+  sample: {created: 4, adopted: 1, unchanged: 0, skipped: 1, deleted: 0, failed: 0}
+failed_servers:
+  description: With O(servers), the servers that failed.
+  returned: with O(servers)
+  type: list
+  elements: str
+snapshot:
+  description: The snapshot that was created, adopted or found (absent when none, for example when skipped).
+  returned: when a snapshot was created, adopted or found
+  type: dict
+  contains:
+    id: {description: ID of the image., type: int, sample: 4711}
+    description: {description: Description of the snapshot., type: str, sample: web1-2026-11-23}
+    type: {description: Always C(snapshot)., type: str, sample: snapshot}
+    status: {description: C(available) or C(creating)., type: str, sample: available}
+    labels: {description: Labels of the snapshot., type: dict, sample: {lockaware.hcloud/managed: "true"}}
+    created: {description: When the snapshot was created (ISO 8601)., type: str, sample: "2026-11-23T13:00:00+00:00"}
+    image_size: {description: Size of the snapshot in GB (null while it is being created)., type: float, sample: 2.3}
+    disk_size: {description: Size of the server's disk in GB., type: float, sample: 40}
+    created_from: {description: The server the snapshot was made from (C(id), C(name))., type: dict, sample: {id: 42, name: web1}}
+    protection: {description: Protection (C(delete))., type: dict, sample: {delete: false}}
+action:
+  description: The create_image action, when this run started it.
+  returned: when a snapshot was created
+  type: dict
+  contains:
+    id: {description: ID of the action., type: int, sample: 13}
+    command: {description: Always C(create_image)., type: str, sample: create_image}
+    status: {description: C(running), C(success) or C(error)., type: str, sample: success}
+    progress: {description: Progress in percent., type: int, sample: 100}
+    started: {description: When the action started., type: str, sample: "2026-11-23T13:00:00+00:00"}
+    finished: {description: When the action finished (null while running)., type: str, sample: "2026-11-23T13:01:00+00:00"}
+adopted:
+  description: Whether a matching snapshot that was being created was adopted instead of creating a new one.
+  returned: always
+  type: bool
+  sample: false
+skipped:
+  description: Whether the server was skipped because it was locked and O(on_locked=skip).
+  returned: always
+  type: bool
+  sample: false
+lock:
+  description: What the module saw of the server's lock.
+  returned: always
+  type: dict
+  contains:
+    waited: {description: Seconds spent waiting for the server's running actions to end., type: float, sample: 12.5}
+    actions:
+      description: The blocking actions seen (C(id), C(command), C(started), C(progress), C(status)).
+      type: list
+      elements: dict
+      sample: [{id: 12, command: rebuild, started: "2026-11-23T13:00:00+00:00", progress: 40, status: running}]
+deleted:
+  description: Snapshots deleted by rotation (O(keep)) or by O(state=absent), in the same shape as RV(snapshot).
+  returned: always
+  type: list
+  elements: dict
+power:
+  description: What O(shutdown) did.
+  returned: when O(shutdown=true)
+  type: dict
+  contains:
+    initial_status: {description: Server status before the task., type: str, sample: running}
+    shut_down: {description: Whether the server was shut down gracefully., type: bool, sample: true}
+    powered_off: {description: Whether it had to be powered off hard., type: bool, sample: false}
+    powered_on: {description: Whether it was powered on again., type: bool, sample: true}
+"""
+
+import functools
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotOptions, SnapshotTask, TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+
+
+def argument_spec():
+    """Options of the module."""
+    return dict(
+        api_argument_spec(),
+        server={"type": "str"},
+        servers={"type": "list", "elements": "str"},
+        concurrency={"type": "int", "default": 10},
+        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+        description={"type": "str"},
+        labels={"type": "dict", "default": {}},
+        max_age={"type": "str"},
+        force={"type": "bool", "default": False},
+        on_locked={"type": "str", "choices": ["wait", "skip", "fail"], "default": "wait"},
+        lock_timeout={"type": "int", "default": 600},
+        wait={"type": "bool", "default": True},
+        wait_timeout={"type": "int", "default": 3600},
+        keep={"type": "int"},
+        protect={"type": "bool", "default": False},
+        shutdown={"type": "bool", "default": False},
+        shutdown_timeout={"type": "int", "default": 300},
+        force_poweroff={"type": "bool", "default": False},
+        include_unmanaged={"type": "bool", "default": False},
+    )
+
+
+def run(module):
+    """Check every option, connect, then run the task for one server or for several."""
+    params = module.params
+    servers = params["servers"]
+    try:
+        if servers is not None and params["concurrency"] < 1:
+            raise InvalidOption(f"concurrency must be 1 or more, got {params['concurrency']}")
+        options = SnapshotOptions.from_params(dict(params, server=params["server"] if servers is None else "each of servers"))
+        connect = functools.partial(HcloudApi.connect, params["api_token"], params["api_endpoint"], params["request_timeout"])
+        api = connect()
+    except (InvalidOption, ClientConfigError) as exc:
+        raise TaskFailed(str(exc)) from exc
+    if servers is None:
+        return SnapshotTask(api, options, check_mode=module.check_mode).run()
+    result = FleetRun(connect, options, servers, params["concurrency"], check_mode=module.check_mode).run()
+    if result["failed_servers"]:
+        raise TaskFailed(result.pop("msg"), **result)
+    return result
+
+
+def main():
+    """Build the module, run the task, report."""
+    module = AnsibleModule(
+        argument_spec=argument_spec(), required_one_of=[("server", "servers")], mutually_exclusive=[("server", "servers")], supports_check_mode=True
+    )
+    if HCLOUD_IMPORT_ERROR:
+        module.fail_json(msg="the Python library hcloud is required: pip install 'hcloud>=2.27.0,<3'", exception=HCLOUD_IMPORT_ERROR)
+    try:
+        result = run(module)
+    except TaskFailed as failed:
+        module.fail_json(**failed.result())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The API token must never appear in output, even at -vvv and in failures.
+set -eux
+
+ansible-playbook use_token.yml "$@" -vvv > "${OUTPUT_DIR}/use_token.log" 2>&1 || true
+ansible-playbook check_output.yml "$@" -e "log_file=${OUTPUT_DIR}/use_token.log"

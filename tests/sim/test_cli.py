@@ -1,0 +1,66 @@
+"""The official ``hcloud`` CLI (Debian package ``hcloud-cli``) against the simulator."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hcloud_sim.launcher import SimControl, SimulatorProcess
+
+from .conftest import wait_until
+
+HCLOUD = shutil.which("hcloud")
+pytestmark = pytest.mark.skipif(HCLOUD is None, reason="the hcloud CLI is not installed (Debian: apt-get install hcloud-cli)")
+
+
+@pytest.fixture
+def hcloud_cli(sim: SimulatorProcess, control: SimControl, tmp_path: Path):
+    env = {**os.environ, "HCLOUD_ENDPOINT": sim.url, "HCLOUD_TOKEN": sim.token, "HOME": str(tmp_path), "HCLOUD_CONFIG": str(tmp_path / "cli.toml")}
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([HCLOUD, *args], env=env, capture_output=True, text=True, timeout=60, check=False)
+        if check:
+            assert result.returncode == 0, f"hcloud {' '.join(args)} failed ({result.returncode}): {result.stdout}{result.stderr}"
+        return result
+
+    return run
+
+
+def test_cli_reads_the_fleet(hcloud_cli) -> None:
+    listing = hcloud_cli("server", "list").stdout
+    for name in ("web1", "web2", "db1", "sg5", "worker1", "legacy"):
+        assert re.search(rf"\b{name}\b", listing)
+    assert re.search(r"\blegacy\s+off\b", listing)
+    described = hcloud_cli("server", "describe", "db1").stdout
+    assert re.search(r"Name:\s+db1", described)
+    assert re.search(r"Backup Window:\s+02-06", described)
+    assert "backup: daily" in described
+
+
+def test_cli_create_image_waits_for_the_lock_on_sg5(hcloud_cli, control: SimControl) -> None:
+    locked = hcloud_cli("server", "create-image", "--type", "snapshot", "--description", "cli snapshot", "sg5", check=False)
+    assert locked.returncode != 0
+    assert "locked" in locked.stderr
+    wait_until(lambda: not next(s for s in control.state()["servers"] if s["name"] == "sg5")["locked"], timeout=15)
+    created = hcloud_cli("server", "create-image", "--type", "snapshot", "--description", "cli snapshot", "sg5")
+    match = re.search(r"Image (\d+) created", created.stdout)
+    assert match, created.stdout
+    image_id = match.group(1)
+    assert re.search(rf"^{image_id}\s+snapshot\s+-\s+cli snapshot", hcloud_cli("image", "list").stdout, re.MULTILINE)
+    described = hcloud_cli("image", "describe", image_id).stdout
+    assert re.search(r"Status:\s+available", described)
+    assert re.search(r"Description:\s+cli snapshot", described)
+    hcloud_cli("image", "delete", image_id)
+    assert image_id not in [str(image["id"]) for image in control.state()["images"]]
+
+
+def test_cli_refuses_to_delete_a_protected_image(hcloud_cli, control: SimControl) -> None:
+    protected = next(image for image in control.state()["images"] if image["protection"]["delete"])
+    result = hcloud_cli("image", "delete", str(protected["id"]), check=False)
+    assert result.returncode != 0
+    assert "protected" in result.stderr

@@ -1,0 +1,280 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Test doubles for the unit tests: a fake clock, a fake rate limit observer and an in-memory ``HcloudApi``.
+
+The fake API speaks the same plain dicts (the API's JSON) as ``_api.HcloudApi`` and records every call, so
+tests can assert which requests a task made, and which of them were writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import ServerNotFound
+
+UTC = datetime.timezone.utc
+NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action"})
+
+
+def iso(moment):
+    """An API timestamp."""
+    return moment.isoformat()
+
+
+class FakeClock:
+    """A clock that only moves when something sleeps on it."""
+
+    def __init__(self, start=1000.0, wall=NOW):
+        self.time = start
+        self.start = start
+        self.wall = wall
+        self.sleeps = []
+
+    def __call__(self):
+        return self.time
+
+    def sleep(self, seconds):
+        assert seconds >= 0, f"negative sleep {seconds}"
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+    def now(self):
+        """Wall-clock time (aware, UTC) moving with the sleeps."""
+        return self.wall + datetime.timedelta(seconds=self.time - self.start)
+
+    @property
+    def slept(self):
+        return sum(self.sleeps)
+
+
+class FakeRateLimit:
+    """Stands in for ``RateLimitObserver``: a fixed wait."""
+
+    def __init__(self, wait=1.0):
+        self.wait = wait
+        self.asked = 0
+
+    def seconds_until_next_request(self):
+        self.asked += 1
+        return self.wait
+
+
+def make_image(
+    image_id,
+    server_id=42,
+    status="available",
+    description=None,
+    labels=None,
+    created=NOW,
+    protected=False,
+    image_type="snapshot",
+    managed=False,
+    server_name="web1",
+):
+    """An image as the API returns it."""
+    labels = dict(labels or {})
+    if managed:
+        labels["lockaware.hcloud/managed"] = "true"
+    return {
+        "id": image_id,
+        "type": image_type,
+        "status": status,
+        "name": None,
+        "description": description if description is not None else f"snapshot-{image_id}",
+        "image_size": 1.5 if status == "available" else None,
+        "disk_size": 40,
+        "created": iso(created) if isinstance(created, datetime.datetime) else created,
+        "created_from": {"id": server_id, "name": server_name} if server_id is not None else None,
+        "protection": {"delete": protected},
+        "labels": labels,
+    }
+
+
+def make_action(action_id, command="create_image", status="running", progress=0, error=None, started=NOW):
+    """An action as the API returns it."""
+    return {
+        "id": action_id,
+        "command": command,
+        "status": status,
+        "progress": progress,
+        "started": iso(started),
+        "finished": None if status == "running" else iso(started),
+        "resources": [],
+        "error": error,
+    }
+
+
+def make_server(server_id=42, name="web1", status="running"):
+    """A server as the API returns it (only the keys the task reads)."""
+    return {"id": server_id, "name": name, "status": status, "labels": {}}
+
+
+def parse_selector(selector):
+    """``k=v,k2=v2`` as a dict (the fake understands equality selectors only)."""
+    if not selector:
+        return {}
+    pairs = [part.split("=", 1) for part in selector.split(",")]
+    assert all(len(pair) == 2 for pair in pairs), f"unsupported selector {selector!r}"
+    return dict(pairs)
+
+
+class PlannedFailure:
+    """An exception ``create_snapshot`` raises; with ``applied=True`` the snapshot is created all the same."""
+
+    def __init__(self, exc, applied=False):
+        self.exc = exc
+        self.applied = applied
+
+
+class FakeApi:
+    """An in-memory Hetzner Cloud project with the methods of ``HcloudApi`` that the snapshot task uses.
+
+    - ``running`` is a script of ``running_actions`` answers, consumed one per call (then: no action).
+    - ``create_failures`` is a script of ``PlannedFailure`` for ``create_snapshot``, consumed one per call.
+    - A created snapshot's action succeeds after ``action_polls`` polls of ``action()``, which makes the snapshot
+      available; a snapshot still ``creating`` becomes available after ``image_polls`` polls of ``image()``.
+    """
+
+    def __init__(self, servers=None, images=(), now=lambda: NOW, action_polls=1, image_polls=1):
+        self.servers = {server["id"]: dict(server) for server in (servers or [make_server()])}
+        self.images = {image["id"]: copy.deepcopy(image) for image in images}
+        self.actions = {}
+        self.running = []
+        self.create_failures = []
+        self.delete_failures = {}
+        self.action_polls = action_polls
+        self.image_polls = image_polls
+        self.rate_limit = FakeRateLimit()
+        self.calls = []
+        self._now = now
+        self._next_id = 9000
+        self._polls_left = {}
+        self._action_image = {}
+        self._server_status_after = {}
+        for image in self.images.values():
+            if image["status"] == "creating":
+                self._polls_left[("image", image["id"])] = image_polls
+
+    # bookkeeping ------------------------------------------------------------------------------------------
+
+    def _record(self, name, *args):
+        self.calls.append((name, *args))
+
+    def _new_id(self):
+        self._next_id += 1
+        return self._next_id
+
+    def calls_to(self, name):
+        """The arguments of every call of ``name``."""
+        return [call[1:] for call in self.calls if call[0] == name]
+
+    @property
+    def writes(self):
+        """Every write call made."""
+        return [call for call in self.calls if call[0] in WRITE_METHODS]
+
+    def snapshots_of(self, server_id=42):
+        """The live snapshots of a server in the fake project."""
+        return [image for image in self.images.values() if (image.get("created_from") or {}).get("id") == server_id]
+
+    def _new_action(self, command, status="running", resources=()):
+        action = make_action(self._new_id(), command=command, status=status, started=self._now())
+        action["resources"] = list(resources)
+        self.actions[action["id"]] = action
+        if status == "running":
+            self._polls_left[("action", action["id"])] = self.action_polls
+        return action
+
+    # reads ------------------------------------------------------------------------------------------------
+
+    def server(self, name_or_id):
+        self._record("server", name_or_id)
+        text = str(name_or_id)
+        for server in self.servers.values():
+            if str(server["id"]) == text or server["name"] == text:
+                return dict(server)
+        raise ServerNotFound(text)
+
+    def snapshots(self, label_selector=None):
+        self._record("snapshots", label_selector)
+        wanted = parse_selector(label_selector)
+        return [
+            copy.deepcopy(image)
+            for image in self.images.values()
+            if image["type"] == "snapshot" and all((image.get("labels") or {}).get(key) == value for key, value in wanted.items())
+        ]
+
+    def running_actions(self, server_id, deadline=None):  # pylint: disable=unused-argument
+        self._record("running_actions", server_id)
+        return copy.deepcopy(self.running.pop(0)) if self.running else []
+
+    def image(self, image_id):
+        self._record("image", image_id)
+        image = self.images.get(image_id)
+        if image is None:
+            return None
+        key = ("image", image_id)
+        if image["status"] == "creating" and key in self._polls_left:
+            self._polls_left[key] -= 1
+            if self._polls_left[key] <= 0:
+                del self._polls_left[key]
+                image["status"] = "available"
+                image["image_size"] = 1.5
+        return copy.deepcopy(image)
+
+    def action(self, action_id):
+        self._record("action", action_id)
+        action = self.actions[action_id]
+        key = ("action", action_id)
+        if action["status"] == "running" and key in self._polls_left:
+            self._polls_left[key] -= 1
+            if self._polls_left[key] <= 0:
+                del self._polls_left[key]
+                self._finish_action(action)
+        return copy.deepcopy(action)
+
+    def _finish_action(self, action):
+        action.update(status="success", progress=100, finished=iso(self._now()))
+        image_id = self._action_image.get(action["id"])
+        if image_id in self.images:
+            self.images[image_id].update(status="available", image_size=1.5)
+            self._polls_left.pop(("image", image_id), None)
+        server_id, status = self._server_status_after.get(action["id"], (None, None))
+        if server_id is not None:
+            self.servers[server_id]["status"] = status
+
+    # writes -----------------------------------------------------------------------------------------------
+
+    def create_snapshot(self, server_id, description, labels):
+        self._record("create_snapshot", server_id, description, dict(labels))
+        failure = self.create_failures.pop(0) if self.create_failures else None
+        if failure is not None and not failure.applied:
+            raise failure.exc
+        image = make_image(self._new_id(), server_id=server_id, status="creating", description=description, labels=labels, created=self._now())
+        image["created_from"]["name"] = self.servers[server_id]["name"]
+        self.images[image["id"]] = image
+        self._polls_left[("image", image["id"])] = self.image_polls
+        action = self._new_action("create_image", resources=[{"id": server_id, "type": "server"}, {"id": image["id"], "type": "image"}])
+        self._action_image[action["id"]] = image["id"]
+        if failure is not None:
+            raise failure.exc
+        return copy.deepcopy(action), copy.deepcopy(image)
+
+    def delete_image(self, image_id):
+        self._record("delete_image", image_id)
+        if image_id in self.delete_failures:
+            raise self.delete_failures[image_id]
+        self.images.pop(image_id)
+
+    def protect_image(self, image_id):
+        self._record("protect_image", image_id)
+        self.images[image_id]["protection"] = {"delete": True}
+        return self._new_action("change_protection", status="success")
+
+    def server_action(self, server_id, command):
+        self._record("server_action", server_id, command)
+        action = self._new_action(command)
+        self._server_status_after[action["id"]] = (server_id, "running" if command == "poweron" else "off")
+        return copy.deepcopy(action)

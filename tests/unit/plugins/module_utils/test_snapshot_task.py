@@ -1,0 +1,758 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for _snapshot_task: option checks and the snapshot task against an in-memory fake API."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+import requests
+from hcloud import APIException
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import MAX_UNKNOWN_OUTCOMES, SnapshotOptions, SnapshotTask, TaskFailed, utc_now
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
+    NOW,
+    FakeApi,
+    FakeClock,
+    PlannedFailure,
+    make_action,
+    make_image,
+    make_server,
+)
+
+MANAGED = "lockaware.hcloud/managed"
+REQUEST = "lockaware.hcloud/request"
+TODAY = "web1-2026-11-23"
+SERIES = {"schedule": "nightly"}
+
+# The module's argument spec defaults (plugins/modules/snapshot.py), as AnsibleModule hands them over.
+MODULE_DEFAULTS = {
+    "api_token": "test-token",
+    "api_endpoint": "https://api.example.test/v1",
+    "request_timeout": 30.0,
+    "server": "web1",
+    "servers": None,
+    "concurrency": 10,
+    "state": "present",
+    "description": None,
+    "labels": {},
+    "max_age": None,
+    "force": False,
+    "on_locked": "wait",
+    "lock_timeout": 600,
+    "wait": True,
+    "wait_timeout": 3600,
+    "keep": None,
+    "protect": False,
+    "shutdown": False,
+    "shutdown_timeout": 300,
+    "force_poweroff": False,
+    "include_unmanaged": False,
+}
+
+
+def params(**overrides):
+    return dict(MODULE_DEFAULTS, **overrides)
+
+
+def api_error(code, message="boom"):
+    return APIException(code=code, message=message, details=None, correlation_id="abc")
+
+
+def ago(**kwargs):
+    return NOW - datetime.timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def make_api(clock):
+    def factory(images=(), servers=None, **kwargs):
+        return FakeApi(servers=servers, images=images, now=clock.now, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def run(clock):
+    """Run a task with the given options against ``api``; returns ``(result, task)``."""
+
+    def runner(api, check_mode=False, **overrides):
+        task = SnapshotTask(api, SnapshotOptions.from_params(params(**overrides)), check_mode=check_mode, now=clock.now, sleep=clock.sleep)
+        return task.run(), task
+
+    return runner
+
+
+def created_images(api, before_ids):
+    return [image for image_id, image in api.images.items() if image_id not in before_ids]
+
+
+# SnapshotOptions.from_params ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"keep": 0}, "keep must be 1 or more (the new snapshot counts), got 0"),
+        ({"keep": -2}, "keep must be 1 or more"),
+        ({"keep": 3, "wait": False}, "keep needs wait=true"),
+        ({"shutdown": True, "wait": False}, "shutdown needs wait=true"),
+        ({"force": True, "max_age": "12h"}, "force and max_age contradict each other"),
+        ({"lock_timeout": -1}, "lock_timeout must be zero or more seconds, got -1"),
+        ({"wait_timeout": -5}, "wait_timeout must be zero or more seconds, got -5"),
+        ({"shutdown_timeout": -10}, "shutdown_timeout must be zero or more seconds, got -10"),
+        ({"description": ""}, "description must not be empty"),
+        ({"description": "   "}, "description must not be empty"),
+        ({"server": ""}, "server must be the name or ID of a server"),
+        ({"server": "  "}, "server must be the name or ID of a server"),
+        ({"state": "absent", "keep": 2}, "keep only applies to state=present"),
+        ({"state": "absent", "force": True}, "force only applies to state=present"),
+        ({"state": "absent", "protect": True}, "protect only applies to state=present"),
+        ({"state": "absent", "shutdown": True}, "shutdown only applies to state=present"),
+        ({"labels": {"hetzner.cloud/x": "1"}}, "labels: invalid key 'hetzner.cloud/x'"),
+        ({"labels": {"lockaware.hcloud/managed": "true"}}, "reserved"),
+        ({"labels": {"bad key": "1"}}, "labels: invalid key 'bad key'"),
+        ({"labels": {"ok": "bad value!"}}, "labels: invalid value 'bad value!' for key 'ok'"),
+        ({"max_age": "soon"}, "max_age must be a number of seconds or a duration such as '30m'"),
+        ({"max_age": "0m"}, "max_age must be greater than zero"),
+    ],
+)
+def test_options_invalid_combinations(overrides, fragment):
+    with pytest.raises(InvalidOption) as raised:
+        SnapshotOptions.from_params(params(**overrides))
+    assert fragment in str(raised.value)
+
+
+def test_options_valid_set_parses_max_age_and_labels():
+    options = SnapshotOptions.from_params(params(max_age="1d12h", labels={"reason": "pre-upgrade", "n": 3}, keep=7, protect=True))
+    assert options.max_age == 129600.0
+    assert options.labels == {"reason": "pre-upgrade", "n": "3"}
+    assert options.keep == 7
+    assert options.protect is True
+    assert options.server == "web1"
+
+
+def test_options_defaults_and_unknown_keys_ignored():
+    options = SnapshotOptions.from_params(params())
+    assert options.max_age is None
+    assert options.labels == {}
+    assert options.on_locked == "wait"
+    assert options.lock_timeout == 600
+    assert not hasattr(options, "api_token")
+
+
+def test_options_zero_timeouts_are_allowed():
+    options = SnapshotOptions.from_params(params(lock_timeout=0, wait_timeout=0, shutdown_timeout=0))
+    assert (options.lock_timeout, options.wait_timeout, options.shutdown_timeout) == (0, 0, 0)
+
+
+def test_options_absent_with_max_age_is_allowed():
+    options = SnapshotOptions.from_params(params(state="absent", max_age="30m"))
+    assert options.max_age == 1800.0
+
+
+def test_options_numeric_server_id():
+    assert SnapshotOptions.from_params(params(server=42)).server == 42
+
+
+def test_utc_now_is_aware_utc():
+    assert utc_now().utcoffset() == datetime.timedelta(0)
+
+
+# present: matching --------------------------------------------------------------------------------------
+
+
+def test_existing_available_match_is_unchanged(make_api, run):
+    api = make_api([make_image(1, description=TODAY, managed=True)])
+    result, _ = run(api)
+    assert result["changed"] is False
+    assert result["outcome"] == "unchanged"
+    assert result["snapshot"]["id"] == 1
+    assert "exists" in result["msg"]
+    assert api.writes == []
+    assert api.calls_to("running_actions") == []
+
+
+def test_existing_match_made_by_someone_else_counts_too(make_api, run):
+    api = make_api([make_image(1, description=TODAY)])
+    result, _ = run(api)
+    assert result["changed"] is False
+    assert api.writes == []
+
+
+def test_creating_match_is_adopted_not_created(make_api, run):
+    api = make_api([make_image(1, description=TODAY, status="creating", managed=True)], image_polls=3)
+    result, _ = run(api)
+    assert result["adopted"] is True
+    assert result["outcome"] == "adopted"
+    assert result["changed"] is False
+    assert result["snapshot"]["status"] == "available"
+    assert api.writes == []
+    assert api.calls_to("image") == [(1,), (1,), (1,)]
+    assert "adopted snapshot 1" in result["msg"]
+
+
+def test_creating_match_is_adopted_without_waiting_when_wait_false(make_api, run):
+    api = make_api([make_image(1, description=TODAY, status="creating")])
+    result, _ = run(api, wait=False)
+    assert result["adopted"] is True
+    assert result["snapshot"]["status"] == "creating"
+    assert api.calls_to("image") == []
+    assert api.writes == []
+
+
+def test_available_match_preferred_over_creating_one(make_api, run):
+    api = make_api([make_image(1, description=TODAY, status="creating", created=NOW), make_image(2, description=TODAY, created=ago(hours=1))])
+    result, _ = run(api)
+    assert result["outcome"] == "unchanged"
+    assert result["snapshot"]["id"] == 2
+
+
+def test_no_match_on_other_server_or_description(make_api, run):
+    api = make_api(
+        [
+            make_image(1, description=TODAY, server_id=43),
+            make_image(2, description="web1-2026-11-22", managed=True, created=ago(days=1)),
+            make_image(3, description=TODAY, status="deleted"),
+        ]
+    )
+    result, _ = run(api)
+    assert result["outcome"] == "created"
+    assert len(api.calls_to("create_snapshot")) == 1
+
+
+def test_force_creates_even_with_a_match(make_api, run):
+    api = make_api([make_image(1, description=TODAY, managed=True)])
+    result, _ = run(api, force=True)
+    assert result["changed"] is True
+    assert result["outcome"] == "created"
+    assert len(api.calls_to("create_snapshot")) == 1
+
+
+def test_labels_narrow_the_listing_and_the_match(make_api, run):
+    api = make_api([make_image(1, description=TODAY, labels={"schedule": "weekly"}, managed=True)])
+    result, _ = run(api, labels=SERIES)
+    assert api.calls_to("snapshots")[0] == ("schedule=nightly",)
+    assert result["outcome"] == "created"
+
+
+def test_max_age_identity_matches_a_recent_snapshot_whatever_its_description(make_api, run):
+    api = make_api([make_image(1, description="manual one", created=ago(hours=3))])
+    result, _ = run(api, max_age="12h")
+    assert result["outcome"] == "unchanged"
+    assert result["snapshot"]["id"] == 1
+
+
+def test_max_age_identity_creates_when_the_newest_is_too_old(make_api, run):
+    api = make_api([make_image(1, description=TODAY, created=ago(hours=13))])
+    result, _ = run(api, max_age="12h")
+    assert result["outcome"] == "created"
+    assert len(api.calls_to("create_snapshot")) == 1
+
+
+# present: creating --------------------------------------------------------------------------------------
+
+
+def test_no_match_creates_with_managed_and_request_labels(make_api, run):
+    api = make_api()
+    result, _ = run(api, labels=SERIES)
+    (create,) = api.calls_to("create_snapshot")
+    server_id, description, labels = create
+    assert server_id == 42
+    assert description == TODAY
+    assert labels["schedule"] == "nightly"
+    assert labels[MANAGED] == "true"
+    assert re.fullmatch(r"[0-9a-f]{20}", labels[REQUEST])
+    assert result["changed"] is True
+    assert result["outcome"] == "created"
+    assert result["adopted"] is False
+    assert result["snapshot"]["status"] == "available"
+    assert result["snapshot"]["description"] == TODAY
+    assert result["action"]["status"] == "success"
+    assert result["msg"].startswith(f"created snapshot {result['snapshot']['id']} ({TODAY}) of server web1")
+    assert len(api.snapshots_of(42)) == 1
+
+
+def test_default_description_is_server_name_and_utc_date(make_api, clock):
+    clock.wall = datetime.datetime(2027, 1, 5, 23, 30, tzinfo=datetime.timezone.utc)
+    api = make_api(servers=[make_server(7, "db-primary")])
+    task = SnapshotTask(api, SnapshotOptions.from_params(params(server="db-primary")), now=clock.now, sleep=clock.sleep)
+    task.run()
+    assert api.calls_to("create_snapshot")[0][1] == "db-primary-2027-01-05"
+
+
+def test_given_description_is_used(make_api, run):
+    api = make_api()
+    run(api, description="db1-before-migration")
+    assert api.calls_to("create_snapshot")[0][1] == "db1-before-migration"
+
+
+def test_max_age_with_description_creates_the_snapshot_with_that_description(make_api, run):
+    """KNOWN BUG: with max_age set, the user's description is dropped and '<server>-<date>' is used instead.
+
+    The module documents description as "the description of the snapshot, which is also its identity when
+    max_age is not set"; SnapshotTask._identity sets description=None when max_age is set and _create then
+    falls back to the default.
+    """
+    api = make_api()
+    result, _ = run(api, description="pre-upgrade", max_age="12h")
+    assert api.calls_to("create_snapshot")[0][1] == "pre-upgrade"
+    assert result["snapshot"]["description"] == "pre-upgrade"
+
+
+def test_check_mode_max_age_with_description_predicts_that_description(make_api, run):
+    """KNOWN BUG (same cause as above): check mode predicts '<server>-<date>' instead of the given description."""
+    api = make_api()
+    result, _ = run(api, check_mode=True, description="pre-upgrade", max_age="12h")
+    assert result["would_create"]["description"] == "pre-upgrade"
+
+
+def test_server_by_id(make_api, run):
+    api = make_api()
+    result, _ = run(api, server="42")
+    assert result["outcome"] == "created"
+    assert api.calls_to("create_snapshot")[0][0] == 42
+
+
+def test_server_not_found_fails_with_a_hint(make_api, run):
+    api = make_api()
+    with pytest.raises(TaskFailed) as raised:
+        run(api, server="nope")
+    assert raised.value.msg.startswith("server nope not found")
+    assert api.writes == []
+    assert raised.value.result()["changed"] is False
+
+
+def test_protect_turns_on_delete_protection(make_api, run):
+    api = make_api()
+    result, _ = run(api, protect=True)
+    new_id = result["snapshot"]["id"]
+    assert api.calls_to("protect_image") == [(new_id,)]
+    assert api.images[new_id]["protection"]["delete"] is True
+    assert result["snapshot"]["protection"] == {"delete": True}
+
+
+def test_wait_false_returns_the_creating_snapshot(make_api, run):
+    api = make_api()
+    result, _ = run(api, wait=False)
+    assert result["outcome"] == "created"
+    assert result["snapshot"]["status"] == "creating"
+    assert api.calls_to("action") == []
+    assert api.calls_to("image") == []
+
+
+def test_create_action_error_fails_with_the_action_failure(make_api, run):
+    api = make_api()
+    original = api._finish_action  # pylint: disable=protected-access
+
+    def fail(action):
+        if action["command"] != "create_image":
+            original(action)
+            return
+        action.update(status="error", error={"code": "image_create_failed", "message": "disk error"})
+
+    api._finish_action = fail  # pylint: disable=protected-access
+    with pytest.raises(TaskFailed) as raised:
+        run(api)
+    failed = raised.value
+    assert "waiting for snapshot" in failed.msg
+    assert "disk error (image_create_failed)" in failed.msg
+    assert failed.failure["code"] == "image_create_failed"
+    result = failed.result()
+    assert result["changed"] is True
+    assert result["failure"]["details"]["action_id"] == result["action"]["id"]
+
+
+def test_diff_shows_the_new_snapshot(make_api, run):
+    api = make_api([make_image(1, description="web1-2026-11-22", created=ago(days=1))])
+    result, _ = run(api)
+    assert result["diff"]["before"]["snapshots"] == ["1: web1-2026-11-22 (available)"]
+    assert len(result["diff"]["after"]["snapshots"]) == 2
+    assert result["diff"]["after"]["snapshots"][1].endswith(f": {TODAY} (available)")
+
+
+# present: check mode ------------------------------------------------------------------------------------
+
+
+def test_check_mode_writes_nothing_and_predicts_changed(make_api, run):
+    api = make_api()
+    result, _ = run(api, check_mode=True)
+    assert api.writes == []
+    assert result["changed"] is True
+    assert result["outcome"] == "created"
+    assert result["msg"] == f"would create snapshot {TODAY!r} of server web1"
+    assert result["would_create"] == {"description": TODAY, "labels": {}}
+    assert "snapshot" not in result
+    assert result["diff"]["after"]["snapshots"] == [f"(new): {TODAY} (available)"]
+
+
+def test_check_mode_with_a_match_is_unchanged(make_api, run):
+    api = make_api([make_image(1, description=TODAY)])
+    result, _ = run(api, check_mode=True)
+    assert result["changed"] is False
+    assert api.writes == []
+
+
+def test_check_mode_locked_wait_says_it_would_wait_without_sleeping(make_api, run, clock):
+    api = make_api()
+    api.running = [[make_action(77, command="rebuild", progress=30)]]
+    result, _ = run(api, check_mode=True)
+    assert result["msg"].startswith("would wait for action 77 (rebuild")
+    assert f"then create snapshot {TODAY!r}" in result["msg"]
+    assert clock.sleeps == []
+    assert api.writes == []
+    assert result["lock"]["actions"][0]["id"] == 77
+
+
+def test_check_mode_shutdown_lists_the_power_steps(make_api, run):
+    api = make_api()
+    result, _ = run(api, check_mode=True, shutdown=True)
+    assert result["msg"] == f"would shut web1 down, then create snapshot {TODAY!r} of server web1, then power web1 on again"
+    assert api.writes == []
+
+
+# present: locks -----------------------------------------------------------------------------------------
+
+
+def test_locked_and_skip_is_skipped(make_api, run):
+    api = make_api()
+    api.running = [[make_action(77, command="rebuild", progress=30)]]
+    result, _ = run(api, on_locked="skip")
+    assert result["skipped"] is True
+    assert result["outcome"] == "skipped"
+    assert result["changed"] is False
+    assert "action 77 (rebuild" in result["msg"]
+    assert api.writes == []
+    assert result["lock"]["actions"] == [{"id": 77, "command": "rebuild", "started": NOW.isoformat(), "progress": 30, "status": "running"}]
+
+
+def test_locked_and_skip_in_check_mode(make_api, run):
+    api = make_api()
+    api.running = [[make_action(77, command="rebuild")]]
+    result, _ = run(api, check_mode=True, on_locked="skip")
+    assert result["skipped"] is True
+    assert result["changed"] is False
+
+
+def test_locked_and_fail_names_the_action(make_api, run):
+    api = make_api()
+    api.running = [[make_action(77, command="rebuild", progress=30)]]
+    with pytest.raises(TaskFailed) as raised:
+        run(api, on_locked="fail")
+    msg = raised.value.msg
+    assert "server web1 is locked by action 77 (rebuild" in msg
+    assert "on_locked=wait" in msg
+    assert api.calls_to("create_snapshot") == []
+    result = raised.value.result()
+    assert result["msg"] == msg
+    assert result["lock"]["actions"][0]["id"] == 77
+    assert result["changed"] is False
+
+
+def test_locked_and_fail_in_check_mode(make_api, run):
+    api = make_api()
+    api.running = [[make_action(77, command="rebuild")]]
+    with pytest.raises(TaskFailed, match="action 77"):
+        run(api, check_mode=True, on_locked="fail")
+
+
+def test_locked_and_wait_waits_then_creates(make_api, run, clock):
+    api = make_api()
+    backup = make_action(70, command="create_image", progress=10)
+    api.running = [[backup], [backup], [backup], []]
+    result, _ = run(api)
+    assert result["outcome"] == "created"
+    assert len(api.calls_to("running_actions")) == 4
+    assert len(clock.sleeps) >= 3
+    assert [action["id"] for action in result["lock"]["actions"]] == [70]
+    assert len(api.calls_to("create_snapshot")) == 1
+
+
+def test_locked_and_wait_times_out_naming_the_action(make_api, run):
+    api = make_api()
+    api.running = [[make_action(70, command="rebuild")]] * 3
+    with pytest.raises(TaskFailed) as raised:
+        run(api, lock_timeout=0)
+    assert "server web1 was still locked" in raised.value.msg
+    assert "action 70 (rebuild" in raised.value.msg
+    assert api.calls_to("create_snapshot") == []
+
+
+# present: writes of unknown outcome ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exc", [api_error("server_error"), api_error(502), requests.exceptions.ConnectionError(), requests.exceptions.ReadTimeout()])
+def test_create_applied_but_answer_lost_is_recovered_not_repeated(make_api, run, exc):
+    api = make_api()
+    api.create_failures = [PlannedFailure(exc, applied=True)]
+    result, _ = run(api)
+    assert len(api.calls_to("create_snapshot")) == 1
+    assert len(api.snapshots_of(42)) == 1
+    assert result["recovered_request"] is True
+    assert result["outcome"] == "created"
+    assert result["snapshot"]["status"] == "available"
+    (image,) = api.snapshots_of(42)
+    assert result["snapshot"]["id"] == image["id"]
+
+
+def test_create_failed_without_effect_is_sent_again_with_the_same_request_label(make_api, run):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("server_error"), applied=False)]
+    result, _ = run(api)
+    calls = api.calls_to("create_snapshot")
+    assert len(calls) == 2
+    assert calls[0][2][REQUEST] == calls[1][2][REQUEST]
+    assert len(api.snapshots_of(42)) == 1
+    assert "recovered_request" not in result
+    assert result["outcome"] == "created"
+
+
+def test_create_locked_twice_then_success_makes_one_snapshot(make_api, run):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("locked")), PlannedFailure(api_error("locked"))]
+    result, _ = run(api)
+    assert len(api.calls_to("create_snapshot")) == 3
+    assert len(api.snapshots_of(42)) == 1
+    assert result["outcome"] == "created"
+    assert len(api.calls_to("running_actions")) == 3
+
+
+def test_create_rate_limited_waits_for_the_rate_limit(make_api, run, clock):
+    api = make_api()
+    api.rate_limit.wait = 17.0
+    api.create_failures = [PlannedFailure(api_error("rate_limit_exceeded"))]
+    result, _ = run(api)
+    assert result["outcome"] == "created"
+    assert len(api.calls_to("create_snapshot")) == 2
+    assert 17.0 in clock.sleeps
+    assert api.rate_limit.asked == 1
+    # a rate limit certainly was not applied: no search for the request
+    assert [call for call in api.calls_to("snapshots") if call[0] and REQUEST in call[0]] == []
+
+
+def test_create_gives_up_after_repeated_unknown_outcomes(make_api, run):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("server_error", "internal error")) for _ in range(10)]
+    with pytest.raises(TaskFailed) as raised:
+        run(api)
+    assert len(api.calls_to("create_snapshot")) == MAX_UNKNOWN_OUTCOMES + 1
+    assert api.snapshots_of(42) == []
+    assert raised.value.failure["code"] == "server_error"
+    assert "internal error (server_error)" in raised.value.msg
+
+
+def test_create_failure_message_names_the_create_step(make_api, run):
+    """KNOWN BUG: after a failed create, _find_request overwrites the step, so the message blames the lookup.
+
+    The message reads "checking whether the snapshot request for server web1 was applied: internal error
+    (server_error)" although what failed is creating the snapshot.
+    """
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("server_error", "internal error")) for _ in range(10)]
+    with pytest.raises(TaskFailed) as raised:
+        run(api)
+    assert raised.value.msg.startswith("creating a snapshot of server web1: ")
+
+
+@pytest.mark.parametrize("code", ["invalid_input", "forbidden", "unauthorized", "resource_limit_exceeded"])
+def test_create_refused_fails_at_once(make_api, run, code):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error(code, "refused"))]
+    with pytest.raises(TaskFailed) as raised:
+        run(api)
+    assert len(api.calls_to("create_snapshot")) == 1
+    assert raised.value.msg.startswith(f"creating a snapshot of server web1: refused ({code})")
+    assert raised.value.failure == {"code": code, "message": "refused", "details": None, "correlation_id": "abc"}
+    assert raised.value.result()["exception"]
+    assert api.snapshots_of(42) == []
+
+
+def test_quota_error_message_says_nothing_was_deleted(make_api, run):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("resource_limit_exceeded", "snapshot limit reached"))]
+    with pytest.raises(TaskFailed) as raised:
+        run(api, keep=2, labels=SERIES)
+    assert "quota" in raised.value.msg
+    assert "nothing was deleted" in raised.value.msg
+    assert api.calls_to("delete_image") == []
+
+
+# present: rotation --------------------------------------------------------------------------------------
+
+
+def rotation_fixture():
+    def member(image_id, days, **kwargs):
+        kwargs.setdefault("labels", SERIES)
+        return make_image(image_id, description=f"web1-day-{days}", created=ago(days=days), managed=True, **kwargs)
+
+    return [
+        member(1, 1),
+        member(2, 2),
+        member(3, 3, protected=True),
+        member(4, 4),
+        member(5, 5),
+        member(6, 0.5, status="creating"),
+        make_image(7, description="manual", labels=SERIES, created=ago(days=10)),  # not managed
+        member(8, 10, server_id=43),  # other server
+        member(9, 10, labels={"schedule": "weekly"}),  # other series
+    ]
+
+
+def test_keep_rotation_deletes_only_old_unprotected_series_members(make_api, run):
+    api = make_api(rotation_fixture())
+    result, _ = run(api, labels=SERIES, keep=3)
+    assert sorted(call[0] for call in api.calls_to("delete_image")) == [4, 5]
+    assert sorted(image["id"] for image in result["deleted"]) == [4, 5]
+    assert result["changed"] is True
+    new_id = result["snapshot"]["id"]
+    assert sorted(api.images) == sorted([1, 2, 3, 6, 7, 8, 9, new_id])
+
+
+def test_keep_rotation_when_the_snapshot_already_exists(make_api, run):
+    images = [*rotation_fixture(), make_image(10, description=TODAY, labels=SERIES, managed=True)]
+    api = make_api(images)
+    result, _ = run(api, labels=SERIES, keep=2)
+    assert result["outcome"] == "unchanged"
+    assert result["changed"] is True
+    assert api.calls_to("create_snapshot") == []
+    assert sorted(call[0] for call in api.calls_to("delete_image")) == [4, 5]
+
+
+def test_keep_rotation_check_mode_predicts_without_deleting(make_api, run):
+    api = make_api(rotation_fixture())
+    result, _ = run(api, check_mode=True, labels=SERIES, keep=3)
+    assert api.writes == []
+    assert sorted(image["id"] for image in result["deleted"]) == [4, 5]
+    assert result["changed"] is True
+
+
+def test_keep_rotation_skipped_when_the_server_is_skipped(make_api, run):
+    api = make_api(rotation_fixture())
+    api.running = [[make_action(70, command="rebuild")]]
+    result, _ = run(api, labels=SERIES, keep=1, on_locked="skip")
+    assert result["skipped"] is True
+    assert api.writes == []
+    assert result["deleted"] == []
+
+
+def test_keep_rotation_tolerates_an_already_deleted_image(make_api, run):
+    api = make_api(rotation_fixture())
+    api.delete_failures = {4: api_error("not_found")}
+    result, _ = run(api, labels=SERIES, keep=3)
+    assert sorted(image["id"] for image in result["deleted"]) == [4, 5]
+
+
+def test_keep_rotation_stops_on_a_real_delete_error(make_api, run):
+    api = make_api(rotation_fixture())
+    api.delete_failures = {4: api_error("protected", "image is protected"), 5: api_error("protected", "image is protected")}
+    with pytest.raises(TaskFailed) as raised:
+        run(api, labels=SERIES, keep=3)
+    assert "deleting snapshot" in raised.value.msg
+    assert "(protected)" in raised.value.msg
+
+
+# present: shutdown --------------------------------------------------------------------------------------
+
+
+def test_shutdown_powers_down_creates_and_powers_up(make_api, run):
+    api = make_api()
+    result, _ = run(api, shutdown=True)
+    commands = [call[1] for call in api.calls_to("server_action")]
+    assert commands == ["shutdown", "poweron"]
+    order = [call[0] for call in api.writes]
+    assert order == ["server_action", "create_snapshot", "server_action"]
+    assert result["power"] == {"initial_status": "running", "shut_down": True, "powered_off": False, "powered_on": True}
+    assert api.servers[42]["status"] == "running"
+
+
+def test_shutdown_of_a_stopped_server_does_not_power_it_on(make_api, run):
+    api = make_api(servers=[make_server(status="off")])
+    result, _ = run(api, shutdown=True)
+    assert api.calls_to("server_action") == []
+    assert result["power"]["initial_status"] == "off"
+    assert result["outcome"] == "created"
+
+
+# absent -------------------------------------------------------------------------------------------------
+
+
+def test_absent_deletes_matching_managed_snapshots(make_api, run):
+    api = make_api(
+        [
+            make_image(1, description="db1-before-migration", managed=True),
+            make_image(2, description="db1-before-migration", managed=True, created=ago(days=1)),
+            make_image(3, description="db1-before-migration"),  # not managed: left, with a warning
+            make_image(4, description="other", managed=True),
+            make_image(5, description="db1-before-migration", managed=True, server_id=43),
+        ]
+    )
+    result, _ = run(api, state="absent", description="db1-before-migration")
+    assert sorted(call[0] for call in api.calls_to("delete_image")) == [1, 2]
+    assert result["outcome"] == "deleted"
+    assert result["changed"] is True
+    assert result["msg"] == "deleted 2 snapshot(s) of server web1"
+    assert "include_unmanaged" in result["warnings"][0]
+    assert sorted(api.images) == [3, 4, 5]
+
+
+def test_absent_include_unmanaged_deletes_them_too(make_api, run):
+    api = make_api([make_image(1, description="x", managed=True), make_image(3, description="x")])
+    result, _ = run(api, state="absent", description="x", include_unmanaged=True)
+    assert sorted(call[0] for call in api.calls_to("delete_image")) == [1, 3]
+    assert "warnings" not in result
+
+
+@pytest.mark.parametrize(
+    ("blocker", "reason"),
+    [
+        (make_image(2, description="x", managed=True, protected=True), "protected: remove its delete protection first"),
+        (make_image(2, description="x", managed=True, status="creating"), "still creating: run again once it is available"),
+    ],
+    ids=["protected", "creating"],
+)
+def test_absent_refuses_protected_or_creating_before_deleting_anything(make_api, run, blocker, reason):
+    api = make_api([make_image(1, description="x", managed=True), blocker])
+    with pytest.raises(TaskFailed) as raised:
+        run(api, state="absent", description="x")
+    assert api.calls_to("delete_image") == []
+    assert raised.value.msg.startswith("cannot delete snapshot 2 (x, ")
+    assert reason in raised.value.msg
+    assert raised.value.msg.endswith(": nothing was deleted")
+    assert sorted(api.images) == [1, 2]
+
+
+def test_absent_check_mode_deletes_nothing(make_api, run):
+    api = make_api([make_image(1, description="x", managed=True)])
+    result, _ = run(api, check_mode=True, state="absent", description="x")
+    assert api.writes == []
+    assert result["changed"] is True
+    assert result["msg"] == "would delete 1 snapshot(s) of server web1"
+    assert [image["id"] for image in result["deleted"]] == [1]
+
+
+def test_absent_without_match_is_unchanged(make_api, run):
+    api = make_api([make_image(1, description="y", managed=True)])
+    result, _ = run(api, state="absent", description="x")
+    assert result["changed"] is False
+    assert result["outcome"] == "unchanged"
+    assert result["msg"] == "no matching snapshot of server web1"
+    assert api.writes == []
+
+
+def test_absent_default_description_is_todays(make_api, run):
+    api = make_api([make_image(1, description=TODAY, managed=True), make_image(2, description="web1-2026-11-22", managed=True)])
+    run(api, state="absent")
+    assert api.calls_to("delete_image") == [(1,)]
+
+
+def test_absent_with_max_age_deletes_recent_managed_ones(make_api, run):
+    api = make_api([make_image(1, managed=True, created=ago(minutes=10)), make_image(2, managed=True, created=ago(hours=2))])
+    run(api, state="absent", max_age="1h")
+    assert api.calls_to("delete_image") == [(1,)]
