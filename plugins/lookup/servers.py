@@ -14,7 +14,7 @@ description:
     about one round trip more than a small one.
   - Use it with C(query) (or C(lookup) with C(wantlist=true)) to get a list.
 author:
-  - lockaware.hcloud contributors
+  - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api.LOOKUP
 options:
@@ -79,23 +79,23 @@ _raw:
   type: list
   elements: dict
   contains:
-    id: {description: ID of the server., type: int, sample: 42}
-    name: {description: Name of the server., type: str, sample: web1}
-    status: {description: Status of the server (C(running), C(off), ...)., type: str, sample: running}
-    locked: {description: Whether the server is locked by a running action., type: bool, sample: false}
-    labels: {description: Labels of the server., type: dict, sample: {backup: daily}}
-    created: {description: When the server was created (ISO 8601)., type: str, sample: "2026-01-30T23:50:00+00:00"}
-    server_type: {description: Name of the server type., type: str, sample: cx22}
-    architecture: {description: CPU architecture of the server type., type: str, sample: x86}
-    location: {description: Name of the location., type: str, sample: fsn1}
-    ipv4: {description: Public IPv4 address (null without one)., type: str, sample: 203.0.113.10}
-    ipv6: {description: First usable address of the public IPv6 network (null without one)., type: str, sample: "2001:db8:1::1"}
-    ipv6_network: {description: The public IPv6 network without mask (null without one)., type: str, sample: "2001:db8:1::"}
-    ipv6_network_mask: {description: The mask of the public IPv6 network., type: str, sample: "64"}
-    image: {description: Name (or description) of the image the server was created from., type: str, sample: ubuntu-24.04}
-    image_id: {description: ID of that image., type: int, sample: 114690387}
-    backup_window: {description: Backup window, if backups are enabled., type: str, sample: 22-02}
-    primary_disk_size: {description: Size of the primary disk in GB., type: int, sample: 40}
+    id: {description: "ID of the server.", type: int, sample: 42}
+    name: {description: "Name of the server.", type: str, sample: web1}
+    status: {description: "Status of the server (C(running), C(off), ...).", type: str, sample: running}
+    locked: {description: "Whether the server is locked by a running action.", type: bool, sample: false}
+    labels: {description: "Labels of the server.", type: dict, sample: {backup: daily}}
+    created: {description: "When the server was created (ISO 8601).", type: str, sample: "2026-01-30T23:50:00+00:00"}
+    server_type: {description: "Name of the server type.", type: str, sample: cx22}
+    architecture: {description: "CPU architecture of the server type.", type: str, sample: x86}
+    location: {description: "Name of the location.", type: str, sample: fsn1}
+    ipv4: {description: "Public IPv4 address (null without one).", type: str, sample: 203.0.113.10}
+    ipv6: {description: "First usable address of the public IPv6 network (null without one).", type: str, sample: "2001:db8:1::1"}
+    ipv6_network: {description: "The public IPv6 network without mask (null without one).", type: str, sample: "2001:db8:1::"}
+    ipv6_network_mask: {description: "The mask of the public IPv6 network.", type: str, sample: "64"}
+    image: {description: "Name (or description) of the image the server was created from.", type: str, sample: ubuntu-24.04}
+    image_id: {description: "ID of that image.", type: int, sample: 114690387}
+    backup_window: {description: "Backup window, if backups are enabled.", type: str, sample: 22-02}
+    primary_disk_size: {description: "Size of the primary disk in GB.", type: int, sample: 40}
     running_actions:
       description: The actions running on the server (C(id), C(command), C(started), C(progress)); only with O(include_running_actions).
       type: list

@@ -208,10 +208,10 @@ class SnapshotTask:
         elif match is not None:
             self._adopt(match)
         elif self.check_mode:
-            self._predict_create(identity)
+            self._predict_create()
         else:
             try:
-                self._create_consistently(identity)
+                self._create_consistently()
             except _Skipped as skipped:
                 self._skip(skipped.actions)
         if self.options.keep and (self.result.get("snapshot", {}).get("status") == "available" or self.result.get("would_create")):
@@ -219,8 +219,12 @@ class SnapshotTask:
         return self._finish(before)
 
     def _identity(self):
-        description = self.options.description or f"{self._name}-{self._now():%Y-%m-%d}"
-        return SnapshotIdentity(self.server["id"], None if self.options.max_age else description, self.options.labels, self.options.max_age)
+        description = None if self.options.max_age else self._new_description()
+        return SnapshotIdentity(self.server["id"], description, self.options.labels, self.options.max_age)
+
+    def _new_description(self):
+        """The description of a snapshot this task creates: the option, else ``<server>-<UTC date>``."""
+        return self.options.description or f"{self._name}-{self._now():%Y-%m-%d}"
 
     @property
     def _name(self):
@@ -236,13 +240,13 @@ class SnapshotTask:
         self.result["msg"] = f"adopted snapshot {image['id']} ({image['description']}) of server {self._name}, which is being created"
         if self.options.wait and not self.check_mode:
             self._step = f"waiting for snapshot {image['id']} of server {self._name}"
-            image, _ = wait_for_snapshot(self.api, image, Deadline(self.options.wait_timeout), sleep=self._sleep)
+            image = wait_for_snapshot(self.api, image, Deadline(self.options.wait_timeout), sleep=self._sleep)[0]
             self.result["snapshot"] = snapshot_view(image)
 
     def _skip(self, actions):
         self.result.update(outcome="skipped", skipped=True, msg=f"skipped server {self._name}: it is locked by {describe_actions(actions)}")
 
-    def _predict_create(self, identity):
+    def _predict_create(self):
         running = self.api.running_actions(self.server["id"])
         self.lock.record(running)
         if running and self.options.on_locked == "skip":
@@ -255,7 +259,7 @@ class SnapshotTask:
             steps.append(f"wait for {describe_actions(running)} on {self._name} (at most {self.options.lock_timeout} s)")
         if self.options.shutdown and self.server["status"] == "running":
             steps.append(f"shut {self._name} down")
-        description = identity.description or f"{self._name}-{self._now():%Y-%m-%d}"
+        description = self._new_description()
         steps.append(f"create snapshot {description!r} of server {self._name}")
         if self.options.shutdown and self.server["status"] == "running":
             steps.append(f"power {self._name} on again")
@@ -267,20 +271,20 @@ class SnapshotTask:
 
     # creating ---------------------------------------------------------------------------------------------
 
-    def _create_consistently(self, identity):
+    def _create_consistently(self):
         if not self.options.shutdown:
-            self._create(identity)
+            self._create()
             return
         self._power_down()
         try:
-            self._create(identity)
+            self._create()
         finally:
             step = self._step  # a failure of the snapshot is reported as such, not as the power-on after it
             self._power_up()
             self._step = step
 
-    def _create(self, identity):
-        description = identity.description or f"{self._name}-{self._now():%Y-%m-%d}"
+    def _create(self):
+        description = self._new_description()
         labels = dict(self.options.labels, **{MANAGED_LABEL: MANAGED_VALUE, REQUEST_LABEL: uuid.uuid4().hex[:20]})
         action, image = self._post_create_image(description, labels)
         self.result.update(changed=True, outcome="created", snapshot=snapshot_view(image))
@@ -314,9 +318,11 @@ class SnapshotTask:
                 code = error_code(exc)
                 if code != "locked" and not outcome_unknown(exc) and not is_rate_limited(exc):
                     raise
+                step = self._step
                 found = self._find_request(labels[REQUEST_LABEL]) if code == "locked" or outcome_unknown(exc) else None
                 if found is not None:
                     return None, found
+                self._step = step
                 unknown_outcomes += outcome_unknown(exc)
                 at_least = self.api.rate_limit.seconds_until_next_request() if is_rate_limited(exc) else 0.0
                 deadline = lock_deadline if code == "locked" else retry_deadline

@@ -35,7 +35,9 @@ def parse_duration(value, option):
 
 def label_key_problem(key):
     """Why ``key`` is not a valid Hetzner Cloud label key, or None."""
-    prefix, _, name = key.rpartition("/")
+    prefix, slash, name = key.rpartition("/")
+    if slash and not prefix:
+        return "a '/' must follow a prefix (a DNS subdomain such as example.com/)"
     if not _LABEL_NAME.match(name):
         return "the name part must be 1 to 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
     if prefix and (len(prefix) > 253 or not all(_DNS_LABEL.match(part) for part in prefix.split("."))):

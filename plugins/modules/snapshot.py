@@ -21,7 +21,7 @@ description:
   - Every snapshot the module creates carries the label C(lockaware.hcloud/managed=true) and a label
     C(lockaware.hcloud/request) unique to the request that made it.
 author:
-  - lockaware.hcloud contributors
+  - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api
   - lockaware.hcloud.attributes
@@ -213,27 +213,27 @@ snapshot:
   returned: when a snapshot was created, adopted or found
   type: dict
   contains:
-    id: {description: ID of the image., type: int, sample: 4711}
-    description: {description: Description of the snapshot., type: str, sample: web1-2026-11-23}
-    type: {description: Always C(snapshot)., type: str, sample: snapshot}
-    status: {description: C(available) or C(creating)., type: str, sample: available}
-    labels: {description: Labels of the snapshot., type: dict, sample: {lockaware.hcloud/managed: "true"}}
-    created: {description: When the snapshot was created (ISO 8601)., type: str, sample: "2026-11-23T13:00:00+00:00"}
-    image_size: {description: Size of the snapshot in GB (null while it is being created)., type: float, sample: 2.3}
-    disk_size: {description: Size of the server's disk in GB., type: float, sample: 40}
-    created_from: {description: The server the snapshot was made from (C(id), C(name))., type: dict, sample: {id: 42, name: web1}}
-    protection: {description: Protection (C(delete))., type: dict, sample: {delete: false}}
+    id: {description: "ID of the image.", type: int, sample: 4711}
+    description: {description: "Description of the snapshot.", type: str, sample: web1-2026-11-23}
+    type: {description: "Always C(snapshot).", type: str, sample: snapshot}
+    status: {description: "C(available) or C(creating).", type: str, sample: available}
+    labels: {description: "Labels of the snapshot.", type: dict, sample: {lockaware.hcloud/managed: "true"}}
+    created: {description: "When the snapshot was created (ISO 8601).", type: str, sample: "2026-11-23T13:00:00+00:00"}
+    image_size: {description: "Size of the snapshot in GB (null while it is being created).", type: float, sample: 2.3}
+    disk_size: {description: "Size of the server's disk in GB.", type: float, sample: 40}
+    created_from: {description: "The server the snapshot was made from (C(id), C(name)).", type: dict, sample: {id: 42, name: web1}}
+    protection: {description: "Protection (C(delete)).", type: dict, sample: {delete: false}}
 action:
   description: The create_image action, when this run started it.
   returned: when a snapshot was created
   type: dict
   contains:
-    id: {description: ID of the action., type: int, sample: 13}
-    command: {description: Always C(create_image)., type: str, sample: create_image}
-    status: {description: C(running), C(success) or C(error)., type: str, sample: success}
-    progress: {description: Progress in percent., type: int, sample: 100}
-    started: {description: When the action started., type: str, sample: "2026-11-23T13:00:00+00:00"}
-    finished: {description: When the action finished (null while running)., type: str, sample: "2026-11-23T13:01:00+00:00"}
+    id: {description: "ID of the action.", type: int, sample: 13}
+    command: {description: "Always C(create_image).", type: str, sample: create_image}
+    status: {description: "C(running), C(success) or C(error).", type: str, sample: success}
+    progress: {description: "Progress in percent.", type: int, sample: 100}
+    started: {description: "When the action started.", type: str, sample: "2026-11-23T13:00:00+00:00"}
+    finished: {description: "When the action finished (null while running).", type: str, sample: "2026-11-23T13:01:00+00:00"}
 adopted:
   description: Whether a matching snapshot that was being created was adopted instead of creating a new one.
   returned: always
@@ -249,7 +249,7 @@ lock:
   returned: always
   type: dict
   contains:
-    waited: {description: Seconds spent waiting for the server's running actions to end., type: float, sample: 12.5}
+    waited: {description: "Seconds spent waiting for the server's running actions to end.", type: float, sample: 12.5}
     actions:
       description: The blocking actions seen (C(id), C(command), C(started), C(progress), C(status)).
       type: list
@@ -265,10 +265,10 @@ power:
   returned: when O(shutdown=true)
   type: dict
   contains:
-    initial_status: {description: Server status before the task., type: str, sample: running}
-    shut_down: {description: Whether the server was shut down gracefully., type: bool, sample: true}
-    powered_off: {description: Whether it had to be powered off hard., type: bool, sample: false}
-    powered_on: {description: Whether it was powered on again., type: bool, sample: true}
+    initial_status: {description: "Server status before the task.", type: str, sample: running}
+    shut_down: {description: "Whether the server was shut down gracefully.", type: bool, sample: true}
+    powered_off: {description: "Whether it had to be powered off hard.", type: bool, sample: false}
+    powered_on: {description: "Whether it was powered on again.", type: bool, sample: true}
 """
 
 import functools

@@ -12,7 +12,7 @@ description:
   - Lists the snapshots of a Hetzner Cloud project that are being created or available, newest first, in the same shape
     as M(lockaware.hcloud.snapshot) returns them.
 author:
-  - lockaware.hcloud contributors
+  - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api
   - lockaware.hcloud.attributes.INFO_MODULE
@@ -58,16 +58,16 @@ snapshots:
   type: list
   elements: dict
   contains:
-    id: {description: ID of the image., type: int, sample: 4711}
-    description: {description: Description of the snapshot., type: str, sample: web1-2026-11-23}
-    type: {description: Always C(snapshot)., type: str, sample: snapshot}
-    status: {description: C(available) or C(creating)., type: str, sample: available}
-    labels: {description: Labels of the snapshot., type: dict, sample: {lockaware.hcloud/managed: "true"}}
-    created: {description: When the snapshot was created (ISO 8601)., type: str, sample: "2026-11-23T13:00:00+00:00"}
-    image_size: {description: Size of the snapshot in GB (null while it is being created)., type: float, sample: 2.3}
-    disk_size: {description: Size of the server's disk in GB., type: float, sample: 40}
-    created_from: {description: The server the snapshot was made from (C(id), C(name))., type: dict, sample: {id: 42, name: web1}}
-    protection: {description: Protection (C(delete))., type: dict, sample: {delete: false}}
+    id: {description: "ID of the image.", type: int, sample: 4711}
+    description: {description: "Description of the snapshot.", type: str, sample: web1-2026-11-23}
+    type: {description: "Always C(snapshot).", type: str, sample: snapshot}
+    status: {description: "C(available) or C(creating).", type: str, sample: available}
+    labels: {description: "Labels of the snapshot.", type: dict, sample: {lockaware.hcloud/managed: "true"}}
+    created: {description: "When the snapshot was created (ISO 8601).", type: str, sample: "2026-11-23T13:00:00+00:00"}
+    image_size: {description: "Size of the snapshot in GB (null while it is being created).", type: float, sample: 2.3}
+    disk_size: {description: "Size of the server's disk in GB.", type: float, sample: 40}
+    created_from: {description: "The server the snapshot was made from (C(id), C(name)).", type: dict, sample: {id: 42, name: web1}}
+    protection: {description: "Protection (C(delete)).", type: dict, sample: {delete: false}}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # The API token must never appear in output, even at -vvv and in failures.
-set -eux
+set -eux -o pipefail
+
+# ansible-test passes integration_config.yml (the simulator's address and token) to playbook targets only.
+config="$(cd ../.. && pwd)/integration_config.yml"
+test -f "${config}"
+set -- "$@" -e "@${config}"
 
 ansible-playbook use_token.yml "$@" -vvv > "${OUTPUT_DIR}/use_token.log" 2>&1 || true
 ansible-playbook check_output.yml "$@" -e "log_file=${OUTPUT_DIR}/use_token.log"

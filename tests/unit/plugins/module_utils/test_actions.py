@@ -207,7 +207,7 @@ def test_describe_action_tolerates_missing_fields():
 
 def test_poll_backoff_is_about_one_to_ten_seconds():
     backoff = poll_backoff()
-    delays = [backoff.next_delay() for _ in range(20)]
+    delays = [backoff.next_delay() for _index in range(20)]
     assert 0.8 <= delays[0] <= 1.2
     assert all(delay <= 12.0 for delay in delays)
     assert delays[-1] >= 8.0

@@ -16,17 +16,17 @@ from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_a
 
 def test_backoff_without_jitter_grows_by_factor_up_to_cap():
     backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0)
-    assert [backoff.next_delay() for _ in range(7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    assert [backoff.next_delay() for _index in range(7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
 
 
 def test_backoff_factor_one_is_constant():
     backoff = Backoff(initial=3.0, factor=1.0, cap=3.0, jitter=0.0)
-    assert [backoff.next_delay() for _ in range(4)] == [3.0, 3.0, 3.0, 3.0]
+    assert [backoff.next_delay() for _index in range(4)] == [3.0, 3.0, 3.0, 3.0]
 
 
 def test_backoff_default_polling_rhythm():
     backoff = Backoff(initial=1.0, factor=1.5, cap=10.0, jitter=0.0)
-    delays = [backoff.next_delay() for _ in range(8)]
+    delays = [backoff.next_delay() for _index in range(8)]
     assert delays[:4] == pytest.approx([1.0, 1.5, 2.25, 3.375])
     assert delays[-1] == 10.0
 
@@ -43,7 +43,7 @@ def test_backoff_jitter_stays_within_bounds_and_cap(seed):
 
 def test_backoff_jitter_actually_varies():
     backoff = Backoff(initial=5.0, factor=1.0, cap=5.0, jitter=0.2, rng=random.Random(1))
-    delays = {backoff.next_delay() for _ in range(20)}
+    delays = {backoff.next_delay() for _index in range(20)}
     assert len(delays) > 1
     assert all(4.0 <= delay <= 6.0 for delay in delays)
 
@@ -51,12 +51,12 @@ def test_backoff_jitter_actually_varies():
 def test_backoff_is_reproducible_with_a_seeded_rng():
     first = Backoff(rng=random.Random(1))
     second = Backoff(rng=random.Random(1))
-    assert [first.next_delay() for _ in range(10)] == [second.next_delay() for _ in range(10)]
+    assert [first.next_delay() for _index in range(10)] == [second.next_delay() for _index in range(10)]
 
 
 def test_backoff_reset_starts_again_from_initial():
     backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0)
-    for _ in range(5):
+    for _index in range(5):
         backoff.next_delay()
     backoff.reset()
     assert backoff.next_delay() == 1.0
@@ -65,7 +65,7 @@ def test_backoff_reset_starts_again_from_initial():
 
 def test_backoff_reset_with_jitter_returns_to_initial_range():
     backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.2, rng=random.Random(1))
-    for _ in range(6):
+    for _index in range(6):
         backoff.next_delay()
     backoff.reset()
     assert 0.8 <= backoff.next_delay() <= 1.2
@@ -171,7 +171,7 @@ def test_sleep_until_next_never_sleeps_past_the_deadline():
     clock = FakeClock()
     deadline = Deadline(5, clock=clock)
     backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0)
-    results = [sleep_until_next(backoff, deadline, clock.sleep) for _ in range(6)]
+    results = [sleep_until_next(backoff, deadline, clock.sleep) for _index in range(6)]
     assert results == [True, True, True, False, False, False]
     assert clock.sleeps == [1.0, 2.0, 2.0]
     assert clock.slept == 5

@@ -116,7 +116,7 @@ def test_attach_observes_every_response_of_a_client():
     # pylint: disable-next=protected-access
     client._client._session.mount("https://", HeaderAdapter([3000, 2990, 2995]))
     observer = RateLimitObserver().attach(client)
-    for _ in range(3):
+    for _index in range(3):
         assert client.request("GET", "/servers") == {"servers": []}
     assert observer.limit == 3600
     assert observer.remaining == 2995

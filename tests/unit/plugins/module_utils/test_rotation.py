@@ -89,7 +89,12 @@ def test_never_touches_snapshots_outside_the_series(outsider):
 
 
 def test_outsiders_do_not_count_towards_keep():
-    images = [make_image(50, created=day(0), labels=SERIES), make_image(51, created=day(0), labels=SERIES, managed=True, server_id=43), member(1, 1), member(2, 2)]
+    images = [
+        make_image(50, created=day(0), labels=SERIES),
+        make_image(51, created=day(0), labels=SERIES, managed=True, server_id=43),
+        member(1, 1),
+        member(2, 2),
+    ]
     assert ids(choose_deletions(images, 42, SERIES, keep=2)) == []
 
 

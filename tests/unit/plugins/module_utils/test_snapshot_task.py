@@ -171,7 +171,7 @@ def test_utc_now_is_aware_utc():
 
 def test_existing_available_match_is_unchanged(make_api, run):
     api = make_api([make_image(1, description=TODAY, managed=True)])
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["changed"] is False
     assert result["outcome"] == "unchanged"
     assert result["snapshot"]["id"] == 1
@@ -182,14 +182,14 @@ def test_existing_available_match_is_unchanged(make_api, run):
 
 def test_existing_match_made_by_someone_else_counts_too(make_api, run):
     api = make_api([make_image(1, description=TODAY)])
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["changed"] is False
     assert api.writes == []
 
 
 def test_creating_match_is_adopted_not_created(make_api, run):
     api = make_api([make_image(1, description=TODAY, status="creating", managed=True)], image_polls=3)
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["adopted"] is True
     assert result["outcome"] == "adopted"
     assert result["changed"] is False
@@ -201,7 +201,7 @@ def test_creating_match_is_adopted_not_created(make_api, run):
 
 def test_creating_match_is_adopted_without_waiting_when_wait_false(make_api, run):
     api = make_api([make_image(1, description=TODAY, status="creating")])
-    result, _ = run(api, wait=False)
+    result = run(api, wait=False)[0]
     assert result["adopted"] is True
     assert result["snapshot"]["status"] == "creating"
     assert api.calls_to("image") == []
@@ -210,7 +210,7 @@ def test_creating_match_is_adopted_without_waiting_when_wait_false(make_api, run
 
 def test_available_match_preferred_over_creating_one(make_api, run):
     api = make_api([make_image(1, description=TODAY, status="creating", created=NOW), make_image(2, description=TODAY, created=ago(hours=1))])
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["outcome"] == "unchanged"
     assert result["snapshot"]["id"] == 2
 
@@ -223,14 +223,14 @@ def test_no_match_on_other_server_or_description(make_api, run):
             make_image(3, description=TODAY, status="deleted"),
         ]
     )
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["outcome"] == "created"
     assert len(api.calls_to("create_snapshot")) == 1
 
 
 def test_force_creates_even_with_a_match(make_api, run):
     api = make_api([make_image(1, description=TODAY, managed=True)])
-    result, _ = run(api, force=True)
+    result = run(api, force=True)[0]
     assert result["changed"] is True
     assert result["outcome"] == "created"
     assert len(api.calls_to("create_snapshot")) == 1
@@ -238,21 +238,21 @@ def test_force_creates_even_with_a_match(make_api, run):
 
 def test_labels_narrow_the_listing_and_the_match(make_api, run):
     api = make_api([make_image(1, description=TODAY, labels={"schedule": "weekly"}, managed=True)])
-    result, _ = run(api, labels=SERIES)
+    result = run(api, labels=SERIES)[0]
     assert api.calls_to("snapshots")[0] == ("schedule=nightly",)
     assert result["outcome"] == "created"
 
 
 def test_max_age_identity_matches_a_recent_snapshot_whatever_its_description(make_api, run):
     api = make_api([make_image(1, description="manual one", created=ago(hours=3))])
-    result, _ = run(api, max_age="12h")
+    result = run(api, max_age="12h")[0]
     assert result["outcome"] == "unchanged"
     assert result["snapshot"]["id"] == 1
 
 
 def test_max_age_identity_creates_when_the_newest_is_too_old(make_api, run):
     api = make_api([make_image(1, description=TODAY, created=ago(hours=13))])
-    result, _ = run(api, max_age="12h")
+    result = run(api, max_age="12h")[0]
     assert result["outcome"] == "created"
     assert len(api.calls_to("create_snapshot")) == 1
 
@@ -262,7 +262,7 @@ def test_max_age_identity_creates_when_the_newest_is_too_old(make_api, run):
 
 def test_no_match_creates_with_managed_and_request_labels(make_api, run):
     api = make_api()
-    result, _ = run(api, labels=SERIES)
+    result = run(api, labels=SERIES)[0]
     (create,) = api.calls_to("create_snapshot")
     server_id, description, labels = create
     assert server_id == 42
@@ -302,7 +302,7 @@ def test_max_age_with_description_creates_the_snapshot_with_that_description(mak
     falls back to the default.
     """
     api = make_api()
-    result, _ = run(api, description="pre-upgrade", max_age="12h")
+    result = run(api, description="pre-upgrade", max_age="12h")[0]
     assert api.calls_to("create_snapshot")[0][1] == "pre-upgrade"
     assert result["snapshot"]["description"] == "pre-upgrade"
 
@@ -310,13 +310,13 @@ def test_max_age_with_description_creates_the_snapshot_with_that_description(mak
 def test_check_mode_max_age_with_description_predicts_that_description(make_api, run):
     """KNOWN BUG (same cause as above): check mode predicts '<server>-<date>' instead of the given description."""
     api = make_api()
-    result, _ = run(api, check_mode=True, description="pre-upgrade", max_age="12h")
+    result = run(api, check_mode=True, description="pre-upgrade", max_age="12h")[0]
     assert result["would_create"]["description"] == "pre-upgrade"
 
 
 def test_server_by_id(make_api, run):
     api = make_api()
-    result, _ = run(api, server="42")
+    result = run(api, server="42")[0]
     assert result["outcome"] == "created"
     assert api.calls_to("create_snapshot")[0][0] == 42
 
@@ -332,7 +332,7 @@ def test_server_not_found_fails_with_a_hint(make_api, run):
 
 def test_protect_turns_on_delete_protection(make_api, run):
     api = make_api()
-    result, _ = run(api, protect=True)
+    result = run(api, protect=True)[0]
     new_id = result["snapshot"]["id"]
     assert api.calls_to("protect_image") == [(new_id,)]
     assert api.images[new_id]["protection"]["delete"] is True
@@ -341,7 +341,7 @@ def test_protect_turns_on_delete_protection(make_api, run):
 
 def test_wait_false_returns_the_creating_snapshot(make_api, run):
     api = make_api()
-    result, _ = run(api, wait=False)
+    result = run(api, wait=False)[0]
     assert result["outcome"] == "created"
     assert result["snapshot"]["status"] == "creating"
     assert api.calls_to("action") == []
@@ -372,10 +372,26 @@ def test_create_action_error_fails_with_the_action_failure(make_api, run):
 
 def test_diff_shows_the_new_snapshot(make_api, run):
     api = make_api([make_image(1, description="web1-2026-11-22", created=ago(days=1))])
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["diff"]["before"]["snapshots"] == ["1: web1-2026-11-22 (available)"]
     assert len(result["diff"]["after"]["snapshots"]) == 2
     assert result["diff"]["after"]["snapshots"][1].endswith(f": {TODAY} (available)")
+
+
+def test_adopted_snapshot_that_vanishes_fails_naming_it(make_api, run):
+    api = make_api([make_image(1, description=TODAY, status="creating")], image_polls=5)
+    original = api.image
+
+    def vanish(image_id):
+        api.images.pop(image_id, None)
+        return original(image_id)
+
+    api.image = vanish
+    with pytest.raises(TaskFailed) as raised:
+        run(api)
+    assert raised.value.msg.startswith("waiting for snapshot 1 of server web1: snapshot 1 was deleted")
+    assert raised.value.result()["adopted"] is True
+    assert api.writes == []
 
 
 # present: check mode ------------------------------------------------------------------------------------
@@ -383,7 +399,7 @@ def test_diff_shows_the_new_snapshot(make_api, run):
 
 def test_check_mode_writes_nothing_and_predicts_changed(make_api, run):
     api = make_api()
-    result, _ = run(api, check_mode=True)
+    result = run(api, check_mode=True)[0]
     assert api.writes == []
     assert result["changed"] is True
     assert result["outcome"] == "created"
@@ -395,15 +411,26 @@ def test_check_mode_writes_nothing_and_predicts_changed(make_api, run):
 
 def test_check_mode_with_a_match_is_unchanged(make_api, run):
     api = make_api([make_image(1, description=TODAY)])
-    result, _ = run(api, check_mode=True)
+    result = run(api, check_mode=True)[0]
     assert result["changed"] is False
+    assert api.writes == []
+
+
+def test_check_mode_adopts_a_creating_match_without_waiting(make_api, run, clock):
+    api = make_api([make_image(1, description=TODAY, status="creating")])
+    result = run(api, check_mode=True)[0]
+    assert result["adopted"] is True
+    assert result["changed"] is False
+    assert result["snapshot"]["status"] == "creating"
+    assert api.calls_to("image") == []
+    assert clock.sleeps == []
     assert api.writes == []
 
 
 def test_check_mode_locked_wait_says_it_would_wait_without_sleeping(make_api, run, clock):
     api = make_api()
     api.running = [[make_action(77, command="rebuild", progress=30)]]
-    result, _ = run(api, check_mode=True)
+    result = run(api, check_mode=True)[0]
     assert result["msg"].startswith("would wait for action 77 (rebuild")
     assert f"then create snapshot {TODAY!r}" in result["msg"]
     assert clock.sleeps == []
@@ -413,7 +440,7 @@ def test_check_mode_locked_wait_says_it_would_wait_without_sleeping(make_api, ru
 
 def test_check_mode_shutdown_lists_the_power_steps(make_api, run):
     api = make_api()
-    result, _ = run(api, check_mode=True, shutdown=True)
+    result = run(api, check_mode=True, shutdown=True)[0]
     assert result["msg"] == f"would shut web1 down, then create snapshot {TODAY!r} of server web1, then power web1 on again"
     assert api.writes == []
 
@@ -424,7 +451,7 @@ def test_check_mode_shutdown_lists_the_power_steps(make_api, run):
 def test_locked_and_skip_is_skipped(make_api, run):
     api = make_api()
     api.running = [[make_action(77, command="rebuild", progress=30)]]
-    result, _ = run(api, on_locked="skip")
+    result = run(api, on_locked="skip")[0]
     assert result["skipped"] is True
     assert result["outcome"] == "skipped"
     assert result["changed"] is False
@@ -436,7 +463,7 @@ def test_locked_and_skip_is_skipped(make_api, run):
 def test_locked_and_skip_in_check_mode(make_api, run):
     api = make_api()
     api.running = [[make_action(77, command="rebuild")]]
-    result, _ = run(api, check_mode=True, on_locked="skip")
+    result = run(api, check_mode=True, on_locked="skip")[0]
     assert result["skipped"] is True
     assert result["changed"] is False
 
@@ -467,7 +494,7 @@ def test_locked_and_wait_waits_then_creates(make_api, run, clock):
     api = make_api()
     backup = make_action(70, command="create_image", progress=10)
     api.running = [[backup], [backup], [backup], []]
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["outcome"] == "created"
     assert len(api.calls_to("running_actions")) == 4
     assert len(clock.sleeps) >= 3
@@ -492,7 +519,7 @@ def test_locked_and_wait_times_out_naming_the_action(make_api, run):
 def test_create_applied_but_answer_lost_is_recovered_not_repeated(make_api, run, exc):
     api = make_api()
     api.create_failures = [PlannedFailure(exc, applied=True)]
-    result, _ = run(api)
+    result = run(api)[0]
     assert len(api.calls_to("create_snapshot")) == 1
     assert len(api.snapshots_of(42)) == 1
     assert result["recovered_request"] is True
@@ -505,7 +532,7 @@ def test_create_applied_but_answer_lost_is_recovered_not_repeated(make_api, run,
 def test_create_failed_without_effect_is_sent_again_with_the_same_request_label(make_api, run):
     api = make_api()
     api.create_failures = [PlannedFailure(api_error("server_error"), applied=False)]
-    result, _ = run(api)
+    result = run(api)[0]
     calls = api.calls_to("create_snapshot")
     assert len(calls) == 2
     assert calls[0][2][REQUEST] == calls[1][2][REQUEST]
@@ -517,7 +544,7 @@ def test_create_failed_without_effect_is_sent_again_with_the_same_request_label(
 def test_create_locked_twice_then_success_makes_one_snapshot(make_api, run):
     api = make_api()
     api.create_failures = [PlannedFailure(api_error("locked")), PlannedFailure(api_error("locked"))]
-    result, _ = run(api)
+    result = run(api)[0]
     assert len(api.calls_to("create_snapshot")) == 3
     assert len(api.snapshots_of(42)) == 1
     assert result["outcome"] == "created"
@@ -528,7 +555,7 @@ def test_create_rate_limited_waits_for_the_rate_limit(make_api, run, clock):
     api = make_api()
     api.rate_limit.wait = 17.0
     api.create_failures = [PlannedFailure(api_error("rate_limit_exceeded"))]
-    result, _ = run(api)
+    result = run(api)[0]
     assert result["outcome"] == "created"
     assert len(api.calls_to("create_snapshot")) == 2
     assert 17.0 in clock.sleeps
@@ -539,7 +566,7 @@ def test_create_rate_limited_waits_for_the_rate_limit(make_api, run, clock):
 
 def test_create_gives_up_after_repeated_unknown_outcomes(make_api, run):
     api = make_api()
-    api.create_failures = [PlannedFailure(api_error("server_error", "internal error")) for _ in range(10)]
+    api.create_failures = [PlannedFailure(api_error("server_error", "internal error")) for _index in range(10)]
     with pytest.raises(TaskFailed) as raised:
         run(api)
     assert len(api.calls_to("create_snapshot")) == MAX_UNKNOWN_OUTCOMES + 1
@@ -555,7 +582,7 @@ def test_create_failure_message_names_the_create_step(make_api, run):
     (server_error)" although what failed is creating the snapshot.
     """
     api = make_api()
-    api.create_failures = [PlannedFailure(api_error("server_error", "internal error")) for _ in range(10)]
+    api.create_failures = [PlannedFailure(api_error("server_error", "internal error")) for _index in range(10)]
     with pytest.raises(TaskFailed) as raised:
         run(api)
     assert raised.value.msg.startswith("creating a snapshot of server web1: ")
@@ -607,7 +634,7 @@ def rotation_fixture():
 
 def test_keep_rotation_deletes_only_old_unprotected_series_members(make_api, run):
     api = make_api(rotation_fixture())
-    result, _ = run(api, labels=SERIES, keep=3)
+    result = run(api, labels=SERIES, keep=3)[0]
     assert sorted(call[0] for call in api.calls_to("delete_image")) == [4, 5]
     assert sorted(image["id"] for image in result["deleted"]) == [4, 5]
     assert result["changed"] is True
@@ -618,16 +645,17 @@ def test_keep_rotation_deletes_only_old_unprotected_series_members(make_api, run
 def test_keep_rotation_when_the_snapshot_already_exists(make_api, run):
     images = [*rotation_fixture(), make_image(10, description=TODAY, labels=SERIES, managed=True)]
     api = make_api(images)
-    result, _ = run(api, labels=SERIES, keep=2)
+    result = run(api, labels=SERIES, keep=2)[0]
     assert result["outcome"] == "unchanged"
     assert result["changed"] is True
     assert api.calls_to("create_snapshot") == []
-    assert sorted(call[0] for call in api.calls_to("delete_image")) == [4, 5]
+    # newest two available: 10 (today) and 1; 3 is protected; 6 is still creating
+    assert sorted(call[0] for call in api.calls_to("delete_image")) == [2, 4, 5]
 
 
 def test_keep_rotation_check_mode_predicts_without_deleting(make_api, run):
     api = make_api(rotation_fixture())
-    result, _ = run(api, check_mode=True, labels=SERIES, keep=3)
+    result = run(api, check_mode=True, labels=SERIES, keep=3)[0]
     assert api.writes == []
     assert sorted(image["id"] for image in result["deleted"]) == [4, 5]
     assert result["changed"] is True
@@ -636,7 +664,7 @@ def test_keep_rotation_check_mode_predicts_without_deleting(make_api, run):
 def test_keep_rotation_skipped_when_the_server_is_skipped(make_api, run):
     api = make_api(rotation_fixture())
     api.running = [[make_action(70, command="rebuild")]]
-    result, _ = run(api, labels=SERIES, keep=1, on_locked="skip")
+    result = run(api, labels=SERIES, keep=1, on_locked="skip")[0]
     assert result["skipped"] is True
     assert api.writes == []
     assert result["deleted"] == []
@@ -645,7 +673,7 @@ def test_keep_rotation_skipped_when_the_server_is_skipped(make_api, run):
 def test_keep_rotation_tolerates_an_already_deleted_image(make_api, run):
     api = make_api(rotation_fixture())
     api.delete_failures = {4: api_error("not_found")}
-    result, _ = run(api, labels=SERIES, keep=3)
+    result = run(api, labels=SERIES, keep=3)[0]
     assert sorted(image["id"] for image in result["deleted"]) == [4, 5]
 
 
@@ -663,7 +691,7 @@ def test_keep_rotation_stops_on_a_real_delete_error(make_api, run):
 
 def test_shutdown_powers_down_creates_and_powers_up(make_api, run):
     api = make_api()
-    result, _ = run(api, shutdown=True)
+    result = run(api, shutdown=True)[0]
     commands = [call[1] for call in api.calls_to("server_action")]
     assert commands == ["shutdown", "poweron"]
     order = [call[0] for call in api.writes]
@@ -672,9 +700,48 @@ def test_shutdown_powers_down_creates_and_powers_up(make_api, run):
     assert api.servers[42]["status"] == "running"
 
 
+class StubbornServerApi(FakeApi):
+    """A server that ignores graceful shutdowns: the shutdown action succeeds at once, the server keeps running."""
+
+    def server_action(self, server_id, command):
+        if command != "shutdown":
+            return super().server_action(server_id, command)
+        self.calls.append(("server_action", server_id, command))
+        return make_action(8000, command="shutdown", status="success", progress=100)
+
+
+def test_shutdown_not_done_in_time_fails_without_creating(clock, run):
+    api = StubbornServerApi(now=clock.now)
+    with pytest.raises(TaskFailed) as raised:
+        run(api, shutdown=True, shutdown_timeout=0)
+    assert "did not shut down within 0 s" in raised.value.msg
+    assert "force_poweroff=true" in raised.value.msg
+    assert api.calls_to("create_snapshot") == []
+    assert [call[1] for call in api.calls_to("server_action")] == ["shutdown"]
+    assert raised.value.result()["power"]["shut_down"] is True
+
+
+def test_shutdown_not_done_in_time_with_force_poweroff(clock, run):
+    api = StubbornServerApi(now=clock.now)
+    result = run(api, shutdown=True, shutdown_timeout=0, force_poweroff=True)[0]
+    assert [call[1] for call in api.calls_to("server_action")] == ["shutdown", "poweroff", "poweron"]
+    assert result["power"] == {"initial_status": "running", "shut_down": True, "powered_off": True, "powered_on": True}
+    assert len(api.calls_to("create_snapshot")) == 1
+
+
+def test_shutdown_powers_up_again_when_the_snapshot_fails(make_api, run):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("invalid_input", "refused"))]
+    with pytest.raises(TaskFailed) as raised:
+        run(api, shutdown=True)
+    assert [call[1] for call in api.calls_to("server_action")] == ["shutdown", "poweron"]
+    assert api.servers[42]["status"] == "running"
+    assert raised.value.result()["power"]["powered_on"] is True
+
+
 def test_shutdown_of_a_stopped_server_does_not_power_it_on(make_api, run):
     api = make_api(servers=[make_server(status="off")])
-    result, _ = run(api, shutdown=True)
+    result = run(api, shutdown=True)[0]
     assert api.calls_to("server_action") == []
     assert result["power"]["initial_status"] == "off"
     assert result["outcome"] == "created"
@@ -693,7 +760,7 @@ def test_absent_deletes_matching_managed_snapshots(make_api, run):
             make_image(5, description="db1-before-migration", managed=True, server_id=43),
         ]
     )
-    result, _ = run(api, state="absent", description="db1-before-migration")
+    result = run(api, state="absent", description="db1-before-migration")[0]
     assert sorted(call[0] for call in api.calls_to("delete_image")) == [1, 2]
     assert result["outcome"] == "deleted"
     assert result["changed"] is True
@@ -704,7 +771,7 @@ def test_absent_deletes_matching_managed_snapshots(make_api, run):
 
 def test_absent_include_unmanaged_deletes_them_too(make_api, run):
     api = make_api([make_image(1, description="x", managed=True), make_image(3, description="x")])
-    result, _ = run(api, state="absent", description="x", include_unmanaged=True)
+    result = run(api, state="absent", description="x", include_unmanaged=True)[0]
     assert sorted(call[0] for call in api.calls_to("delete_image")) == [1, 3]
     assert "warnings" not in result
 
@@ -730,7 +797,7 @@ def test_absent_refuses_protected_or_creating_before_deleting_anything(make_api,
 
 def test_absent_check_mode_deletes_nothing(make_api, run):
     api = make_api([make_image(1, description="x", managed=True)])
-    result, _ = run(api, check_mode=True, state="absent", description="x")
+    result = run(api, check_mode=True, state="absent", description="x")[0]
     assert api.writes == []
     assert result["changed"] is True
     assert result["msg"] == "would delete 1 snapshot(s) of server web1"
@@ -739,7 +806,7 @@ def test_absent_check_mode_deletes_nothing(make_api, run):
 
 def test_absent_without_match_is_unchanged(make_api, run):
     api = make_api([make_image(1, description="y", managed=True)])
-    result, _ = run(api, state="absent", description="x")
+    result = run(api, state="absent", description="x")[0]
     assert result["changed"] is False
     assert result["outcome"] == "unchanged"
     assert result["msg"] == "no matching snapshot of server web1"

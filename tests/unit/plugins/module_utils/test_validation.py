@@ -57,7 +57,7 @@ def test_parse_duration_rejects_garbage_naming_the_option_and_value(value):
 
 
 def test_parse_duration_uses_the_given_option_name():
-    with pytest.raises(InvalidOption, match="^wait_for_it must be"):
+    with pytest.raises(InvalidOption, match=r"^wait_for_it must be"):
         parse_duration("soon", "wait_for_it")
 
 
@@ -164,7 +164,7 @@ def test_check_labels_empty_and_none():
 
 
 def test_check_labels_names_the_option():
-    with pytest.raises(InvalidOption, match="^series_labels: invalid key"):
+    with pytest.raises(InvalidOption, match=r"^series_labels: invalid key"):
         check_labels({"hetzner.cloud/x": "1"}, option="series_labels")
 
 
@@ -181,5 +181,5 @@ def test_check_non_negative_accepts_zero_positive_and_unset():
 
 
 def test_check_non_negative_names_the_option():
-    with pytest.raises(InvalidOption, match="^b must be zero or more seconds, got -1$"):
+    with pytest.raises(InvalidOption, match=r"^b must be zero or more seconds, got -1$"):
         check_non_negative({"a": 0, "b": -1}, ("a", "b"))
