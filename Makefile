@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
-	@echo "make lint|format  ruff checks | ruff fixes"
+	@echo "make lint|format  ruff and ansible-lint checks | ruff fixes"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
 	@echo "make sim-test | sanity | units | integration   one part of the suite"
 
@@ -32,6 +32,7 @@ $(LINK):
 lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ansible-lint --nocolor playbooks roles
 
 format: venv
 	$(VENV)/bin/ruff format .
@@ -52,8 +53,13 @@ integration: venv
 test: lint sim-test sanity units integration
 	@echo "make test: all parts passed"
 
+DEMO_RUN := ansible-playbook playbooks/snapshot_fleet.yml -e @playbooks/vars/demo.yml
 demo: venv
-	$(VPY) -m hcloud_sim.wrap --fleet demo -- $(VENV)/bin/ansible-playbook playbooks/list_fleet.yml
+	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
+	$(VPY) -m hcloud_sim.wrap --fleet demo -- sh -c \
+	  'ansible-playbook playbooks/demo/colleague_snapshot.yml && \
+	   echo "== first run: snapshot every server labelled backup=daily ==" && $(DEMO_RUN) && \
+	   echo "== second run: everything is in place, nothing changes ==" && $(DEMO_RUN)'
 
 sim: venv
 	$(VPY) -m hcloud_sim --fleet demo

@@ -411,6 +411,10 @@ class SnapshotTask:
             series.append(self._predicted_snapshot())
         doomed = choose_deletions(series, self.server["id"], self.options.labels, self.options.keep)
         self._delete(doomed)
+        if doomed:
+            verb = "would delete" if self.check_mode else "deleted"
+            ids = ", ".join(str(image["id"]) for image in doomed)
+            self.result["msg"] = f"{self.result.get('msg', '')}; {verb} {len(doomed)} older snapshot(s) of the series ({ids}) to keep {self.options.keep}"
 
     def _predicted_snapshot(self):
         """The snapshot a real run would create, for check mode's rotation prediction."""

@@ -32,8 +32,6 @@ sys.path.insert(0, str(REPO_ROOT))
 from hcloud_sim.launcher import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 NAMESPACE, NAME = "lockaware", "hcloud"
-TREE_ROOT = REPO_ROOT / ".tmp" / "ansible-test"
-COLLECTION_DIR = TREE_ROOT / "ansible_collections" / NAMESPACE / NAME
 PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 BOOTSTRAP_SCRIPT = '''"""Offline stand-in for get-pip.py, written by lockaware.hcloud's tests/utils/run_ansible_test.py."""
@@ -57,18 +55,21 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command, extra = argv[0], argv[1:]
-    copy_collection()
-    env = ansible_test_environment()
+    # One tree per command, so that sanity, units and integration can run side by side.
+    tree_root = REPO_ROOT / ".tmp" / f"ansible-test-{command}"
+    collection_dir = tree_root / "ansible_collections" / NAMESPACE / NAME
+    copy_collection(collection_dir)
+    env = ansible_test_environment(tree_root)
     if command == "sanity":
         seed_pip_bootstrap()
-        return run_ansible_test(["sanity", "--python", PYTHON_VERSION, *extra], env)
+        return run_ansible_test(["sanity", "--python", PYTHON_VERSION, *extra], env, collection_dir)
     if command == "units":
-        return run_ansible_test(["units", "--python", PYTHON_VERSION, *extra], env)
+        return run_ansible_test(["units", "--python", PYTHON_VERSION, *extra], env, collection_dir)
     # A fresh random token each run, so that the leak tests can look for it in every output.
     with start_simulator(["--fleet", "demo", "--token", f"sim-{secrets.token_hex(16)}"], cwd=REPO_ROOT) as sim:
-        write_integration_config(sim)
+        write_integration_config(sim, collection_dir)
         env["HCLOUD_SIM_ROOT"] = str(REPO_ROOT)
-        return run_ansible_test(["integration", "--python", PYTHON_VERSION, *extra], env)
+        return run_ansible_test(["integration", "--python", PYTHON_VERSION, *extra], env, collection_dir)
 
 
 def tracked_files() -> list[str]:
@@ -77,24 +78,24 @@ def tracked_files() -> list[str]:
     return [name for name in out.decode().split("\0") if name and (REPO_ROOT / name).is_file()]
 
 
-def copy_collection() -> None:
+def copy_collection(collection_dir: Path) -> None:
     """Lay the collection out where ansible-test expects it, fresh each time."""
-    if COLLECTION_DIR.exists():
-        shutil.rmtree(COLLECTION_DIR)
+    if collection_dir.exists():
+        shutil.rmtree(collection_dir)
     for name in tracked_files():
-        target = COLLECTION_DIR / name
+        target = collection_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO_ROOT / name, target)
     # The copy lies inside this checkout's ignored .tmp: give it a repository of its own, or ansible-test,
     # which asks git for the file list, would see no files at all.
-    subprocess.run(["git", "init", "--quiet", str(COLLECTION_DIR)], check=True)
+    subprocess.run(["git", "init", "--quiet", str(collection_dir)], check=True)
 
 
-def ansible_test_environment() -> dict[str, str]:
+def ansible_test_environment(tree_root: Path) -> dict[str, str]:
     """The environment for ansible-test: this virtual environment's tools first on PATH."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(TREE_ROOT)
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(tree_root)
     return env
 
 
@@ -120,20 +121,20 @@ def seed_pip_bootstrap() -> None:
         script.write_text(content, encoding="utf-8")
 
 
-def write_integration_config(sim) -> None:
+def write_integration_config(sim, collection_dir: Path) -> None:
     """Tell every integration target where the simulator is; the file is git-ignored."""
-    config = COLLECTION_DIR / "tests" / "integration" / "integration_config.yml"
+    config = collection_dir / "tests" / "integration" / "integration_config.yml"
     config.write_text(
         f"hcloud_api_endpoint: {sim.url}\nhcloud_api_token: {sim.token}\nhcloud_sim_url: {sim.base_url}\n",
         encoding="utf-8",
     )
 
 
-def run_ansible_test(args: list[str], env: dict[str, str]) -> int:
+def run_ansible_test(args: list[str], env: dict[str, str], collection_dir: Path) -> int:
     """Run ansible-test in the collection tree and return its exit code."""
     command = [str(Path(sys.executable).parent / "ansible-test"), *args, "--color", "no"]
     print("+", " ".join(command), flush=True)
-    return subprocess.run(command, cwd=COLLECTION_DIR, env=env, check=False).returncode
+    return subprocess.run(command, cwd=collection_dir, env=env, check=False).returncode
 
 
 if __name__ == "__main__":

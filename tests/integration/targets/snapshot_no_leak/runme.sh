@@ -7,5 +7,9 @@ config="$(cd ../.. && pwd)/integration_config.yml"
 test -f "${config}"
 set -- "$@" -e "@${config}"
 
-ansible-playbook use_token.yml "$@" -vvv > "${OUTPUT_DIR}/use_token.log" 2>&1 || true
+set +x  # the token must not be echoed by the shell either
+HCLOUD_TOKEN="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["hcloud_api_token"])' "${config}")"
+export HCLOUD_TOKEN
+set -x
+ansible-playbook use_token.yml "$@" -vvv > "${OUTPUT_DIR}/use_token.log" 2>&1
 ansible-playbook check_output.yml "$@" -e "log_file=${OUTPUT_DIR}/use_token.log"
