@@ -35,7 +35,7 @@ class SnapshotVanished(Exception):
 
 def describe_action(action):
     """``action 123 (rebuild, started 2026-01-01T10:00:00+00:00, 40%)``."""
-    return f"action {action['id']} ({action['command']}, started {action.get('started')}, {action.get('progress', 0)}%)"
+    return f"action {action['id']} ({action.get('command')}, started {action.get('started')}, {action.get('progress', 0)}%)"
 
 
 def describe_actions(actions):

@@ -89,8 +89,15 @@ class HcloudApi:
             raise ServerNotFound(text)
         return servers[0]
 
-    def snapshots(self, label_selector=None):
-        """Every image of type snapshot (any status: filter status yourself), optionally narrowed by labels."""
+    def current_server(self, server_id):
+        """The server with this ID as it is now."""
+        return self.get(f"/servers/{server_id}")["server"]
+
+    def snapshots(self, label_selector=None, fresh=True):  # pylint: disable=unused-argument
+        """Every image of type snapshot (any status: filter status yourself), optionally narrowed by labels.
+
+        Always read from the API (``fresh`` matters for the caching facade of fleet runs).
+        """
         params = {"type": "snapshot"}
         if label_selector:
             params["label_selector"] = label_selector

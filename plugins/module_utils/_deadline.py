@@ -55,7 +55,8 @@ class Backoff:
     def next_delay(self):
         """The next delay in seconds (the unjittered value never exceeds ``cap``)."""
         base = min(self.cap, self.initial * self.factor**self._attempt)
-        self._attempt += 1
+        if base < self.cap:  # once at the cap, stay there (and never overflow the exponent)
+            self._attempt += 1
         spread = base * self.jitter
         return max(0.0, base + self._rng.uniform(-spread, spread))
 

@@ -10,13 +10,18 @@ import dataclasses
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask, TaskFailed
 
 OUTCOMES = ("created", "adopted", "unchanged", "skipped", "deleted", "failed")
 
 
 class FleetRun:
-    """Run one ``SnapshotTask`` per server, at most ``concurrency`` at a time, each with its own API connection."""
+    """Run one ``SnapshotTask`` per server, at most ``concurrency`` at a time.
+
+    Each task writes through its own API connection; reads that every task makes (servers, snapshots, running
+    actions, the actions being waited for) are shared, so a large fleet costs a few requests per server.
+    """
 
     def __init__(self, connect, options, servers, concurrency=10, check_mode=False, sleep=time.sleep):
         self._connect = connect
@@ -25,11 +30,13 @@ class FleetRun:
         self._concurrency = max(1, concurrency)
         self._check_mode = check_mode
         self._sleep = sleep
+        self._shared = SharedReads(connect())
 
     def _one(self, server):
         started = time.monotonic()
         try:
-            task = SnapshotTask(self._connect(), dataclasses.replace(self._options, server=server), check_mode=self._check_mode, sleep=self._sleep)
+            api = FleetTaskApi(self._connect(), self._shared)
+            task = SnapshotTask(api, dataclasses.replace(self._options, server=server), check_mode=self._check_mode, sleep=self._sleep)
             result = task.run()
         except TaskFailed as failed:
             result = dict(failed.result(), failed=True, outcome="failed")

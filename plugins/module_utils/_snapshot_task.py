@@ -65,6 +65,14 @@ class TaskFailed(Exception):
         return result
 
 
+class _FoundMeanwhile(Exception):
+    """While we waited, another client created the snapshot we were about to create."""
+
+    def __init__(self, image):
+        super().__init__("found meanwhile")
+        self.image = image
+
+
 class _Skipped(Exception):
     """The server is locked and ``on_locked=skip``."""
 
@@ -166,6 +174,7 @@ class SnapshotTask:
             result = self.present() if self.options.state == "present" else self.absent()
         except TaskFailed as failed:
             failed.partial = {key: value for key, value in dict(self._result_so_far(), **failed.partial).items() if key != "msg"}
+            failed.partial["outcome"] = "failed"
             raise
         except ServerNotFound as exc:
             raise self._failed(f"server {self.options.server} not found: check the name or ID (hcloud server list)", exc) from exc
@@ -180,6 +189,7 @@ class SnapshotTask:
     def _failed(self, msg, exc):
         failed = TaskFailed(msg, exc)
         failed.partial = {key: value for key, value in self._result_so_far().items() if key != "msg"}
+        failed.partial["outcome"] = "failed"
         return failed
 
     def _result_so_far(self):
@@ -214,6 +224,8 @@ class SnapshotTask:
                 self._create_consistently()
             except _Skipped as skipped:
                 self._skip(skipped.actions)
+            except _FoundMeanwhile as found:
+                self._found_meanwhile(found.image)
         if self.options.keep and (self.result.get("snapshot", {}).get("status") == "available" or self.result.get("would_create")):
             self._rotate()
         return self._finish(before)
@@ -230,9 +242,9 @@ class SnapshotTask:
     def _name(self):
         return self.server["name"]
 
-    def _server_snapshots(self):
+    def _server_snapshots(self, fresh=False):
         self._step = f"listing the snapshots of server {self._name}"
-        images = self.api.snapshots(label_selector(self.options.labels))
+        images = self.api.snapshots(label_selector(self.options.labels), fresh=fresh)
         return [image for image in images if is_live_snapshot_of(image, self.server["id"])]
 
     def _adopt(self, image):
@@ -242,6 +254,12 @@ class SnapshotTask:
             self._step = f"waiting for snapshot {image['id']} of server {self._name}"
             image = wait_for_snapshot(self.api, image, Deadline(self.options.wait_timeout), sleep=self._sleep)[0]
             self.result["snapshot"] = snapshot_view(image)
+
+    def _found_meanwhile(self, image):
+        if image["status"] == "available":
+            self.result.update(snapshot=snapshot_view(image), msg=f"snapshot {image['id']} ({image['description']}) of server {self._name} was made meanwhile")
+        else:
+            self._adopt(image)
 
     def _skip(self, actions):
         self.result.update(outcome="skipped", skipped=True, msg=f"skipped server {self._name}: it is locked by {describe_actions(actions)}")
@@ -309,8 +327,14 @@ class SnapshotTask:
         retry_deadline = Deadline(max(self.options.lock_timeout, READ_PATIENCE))
         backoff = Backoff(initial=1.0, factor=2.0, cap=10.0)
         unknown_outcomes = 0
+        contended = False
         while True:
-            self._pass_lock(lock_deadline)
+            contended = self._pass_lock(lock_deadline) or contended
+            if contended and not self.options.force:
+                # The server was busy, maybe with another run making this very snapshot: look again first.
+                match = next(iter(find_matches(self._server_snapshots(fresh=True), self._identity(), self._now())), None)
+                if match is not None:
+                    raise _FoundMeanwhile(match)
             self._step = f"creating a snapshot of server {self._name}"
             try:
                 return self.api.create_snapshot(self.server["id"], description, labels)
@@ -323,6 +347,7 @@ class SnapshotTask:
                 if found is not None:
                     return None, found
                 self._step = step
+                contended = contended or code == "locked"
                 unknown_outcomes += outcome_unknown(exc)
                 at_least = self.api.rate_limit.seconds_until_next_request() if is_rate_limited(exc) else 0.0
                 deadline = lock_deadline if code == "locked" else retry_deadline
@@ -333,7 +358,7 @@ class SnapshotTask:
         """The snapshot our own earlier request created, if it was applied after all."""
         self._step = f"checking whether the snapshot request for server {self._name} was applied"
         for attempt in range(2):
-            images = self.api.snapshots(label_selector({REQUEST_LABEL: request_id}))
+            images = self.api.snapshots(label_selector({REQUEST_LABEL: request_id}), fresh=True)
             live = [image for image in images if is_live_snapshot_of(image, self.server["id"])]
             if live:
                 self.result["recovered_request"] = True
@@ -343,19 +368,23 @@ class SnapshotTask:
         return None
 
     def _pass_lock(self, deadline, on_locked=None):
-        """Return once the server runs no action; wait, skip or fail as ``on_locked`` (default: the option) says."""
+        """Return once the server runs no action; wait, skip or fail as ``on_locked`` (default: the option) says.
+
+        Returns whether the server was locked at first.
+        """
         on_locked = on_locked or self.options.on_locked
         self._step = f"checking the running actions of server {self._name}"
         running = self.api.running_actions(self.server["id"])
         self.lock.record(running)
         if not running:
-            return
+            return False
         if on_locked == "skip":
             raise _Skipped(running)
         if on_locked == "fail":
             raise TaskFailed(self._locked_message(running))
         self._step = f"waiting for server {self._name} to be unlocked"
         wait_until_unlocked(lambda: self.api.running_actions(self.server["id"]), self._name, deadline, self.lock, sleep=self._sleep, actions=running)
+        return True
 
     # power (shutdown=true) --------------------------------------------------------------------------------
 
@@ -384,7 +413,7 @@ class SnapshotTask:
         power = self.result["power"]
         if power["initial_status"] != "running":
             return
-        if self.api.server(self.server["id"])["status"] == "running":
+        if self.api.current_server(self.server["id"])["status"] == "running":
             return
         # Whatever on_locked says, a server we shut down is powered on again: wait for the snapshot action to end.
         self._pass_lock(Deadline(max(self.options.lock_timeout, self.options.wait_timeout)), on_locked="wait")
@@ -397,7 +426,7 @@ class SnapshotTask:
 
     def _wait_for_status(self, status, deadline):
         backoff = poll_backoff()
-        while self.api.server(self.server["id"])["status"] != status:
+        while self.api.current_server(self.server["id"])["status"] != status:
             if not sleep_until_next(backoff, deadline, self._sleep):
                 return False
         return True
@@ -409,6 +438,10 @@ class SnapshotTask:
         series = self.api.snapshots(label_selector(dict(self.options.labels, **{MANAGED_LABEL: MANAGED_VALUE})))
         if self.result.get("would_create"):
             series.append(self._predicted_snapshot())
+        elif self.result.get("snapshot"):
+            # A listing shared by a fleet run may predate our snapshot, or show it still being created.
+            current = self.result["snapshot"]
+            series = [image for image in series if image["id"] != current["id"]] + [current]
         doomed = choose_deletions(series, self.server["id"], self.options.labels, self.options.keep)
         self._delete(doomed)
         if doomed:
@@ -436,6 +469,9 @@ class SnapshotTask:
                 try:
                     self.api.delete_image(image["id"])
                 except Exception as exc:
+                    if error_code(exc) == "protected":  # protected by someone since it was listed: it stays
+                        self.result.setdefault("warnings", []).append(f"snapshot {image['id']} was protected meanwhile and was kept")
+                        continue
                     if error_code(exc) != "not_found":
                         raise
             self.result["deleted"].append(snapshot_view(image))

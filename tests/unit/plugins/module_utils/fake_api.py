@@ -197,7 +197,11 @@ class FakeApi:
                 return dict(server)
         raise ServerNotFound(text)
 
-    def snapshots(self, label_selector=None):
+    def current_server(self, server_id):
+        """The server as it is now (the same store: the fake has no cache)."""
+        return self.server(server_id)
+
+    def snapshots(self, label_selector=None, fresh=True):  # pylint: disable=unused-argument
         self._record("snapshots", label_selector)
         wanted = parse_selector(label_selector)
         return [

@@ -204,3 +204,9 @@ def test_sleep_until_next_with_jitter_total_never_exceeds_deadline(seed):
         pass
     assert clock.slept == pytest.approx(37)
     assert all(delay <= 12.0 for delay in clock.sleeps)
+
+
+def test_backoff_stays_at_the_cap_however_long_it_runs():
+    backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0)
+    delays = [backoff.next_delay() for _index in range(5000)]
+    assert delays[-1] == 10.0

@@ -679,11 +679,20 @@ def test_keep_rotation_tolerates_an_already_deleted_image(make_api, run):
 
 def test_keep_rotation_stops_on_a_real_delete_error(make_api, run):
     api = make_api(rotation_fixture())
-    api.delete_failures = {4: api_error("protected", "image is protected"), 5: api_error("protected", "image is protected")}
+    api.delete_failures = {4: api_error("server_error", "internal error"), 5: api_error("server_error", "internal error")}
     with pytest.raises(TaskFailed) as raised:
         run(api, labels=SERIES, keep=3)
     assert "deleting snapshot" in raised.value.msg
-    assert "(protected)" in raised.value.msg
+    assert "(server_error)" in raised.value.msg
+
+
+def test_keep_rotation_keeps_a_snapshot_protected_since_it_was_listed(make_api, run):
+    api = make_api(rotation_fixture())
+    api.delete_failures = {4: api_error("protected", "image is protected"), 5: api_error("protected", "image is protected")}
+    result = run(api, labels=SERIES, keep=3)[0]
+    deleted = {image["id"] for image in result["deleted"]}
+    assert not deleted & {4, 5}
+    assert any("protected meanwhile" in warning for warning in result["warnings"])
 
 
 # present: shutdown --------------------------------------------------------------------------------------
@@ -823,3 +832,32 @@ def test_absent_with_max_age_deletes_recent_managed_ones(make_api, run):
     api = make_api([make_image(1, managed=True, created=ago(minutes=10)), make_image(2, managed=True, created=ago(hours=2))])
     run(api, state="absent", max_age="1h")
     assert api.calls_to("delete_image") == [(1,)]
+
+
+# present: another run makes the same snapshot while we wait ---------------------------------------------
+
+
+def _other_run_creates_while_we_wait(api, status):
+    """The server is locked by another run's create_image; while we wait, its snapshot appears."""
+    api.running = [[make_action(77, command="create_image", progress=30)], []]
+    real_running_actions = api.running_actions
+
+    def running_actions(server_id, deadline=None):
+        actions = real_running_actions(server_id, deadline)
+        if not actions:
+            api.images[600] = make_image(600, status=status, description="web1-2026-11-23", managed=True)
+            api._polls_left[("image", 600)] = 1  # pylint: disable=protected-access
+        return actions
+
+    api.running_actions = running_actions
+
+
+@pytest.mark.parametrize(("status", "outcome"), [("available", "unchanged"), ("creating", "adopted")])
+def test_a_snapshot_made_by_another_run_while_we_waited_is_not_made_again(make_api, run, status, outcome):
+    api = make_api()
+    _other_run_creates_while_we_wait(api, status)
+    result = run(api)[0]
+    assert api.calls_to("create_snapshot") == []
+    assert result["outcome"] == outcome
+    assert result["snapshot"]["id"] == 600
+    assert [image["id"] for image in api.snapshots_of(42)] == [600]

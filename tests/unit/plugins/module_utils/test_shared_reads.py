@@ -1,0 +1,149 @@
+"""Unit tests for the reads shared by the tasks of a fleet run."""
+
+from __future__ import annotations
+
+import pytest
+from hcloud import APIException
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+class RecordingApi:
+    """Answers the shared reads from fixed data and records each request."""
+
+    def __init__(self):
+        self.requests = []
+        self.servers = [{"id": 1, "name": "web1"}, {"id": 2, "name": "web2"}]
+        self.running = [{"id": 10, "command": "backup", "status": "running", "resources": [{"type": "server", "id": 1}]}]
+        self.actions = {}
+
+    def get_all_concurrently(self, path, key, params=None, workers=8):  # pylint: disable=unused-argument
+        self.requests.append((path, params))
+        if path == "/servers":
+            return list(self.servers)
+        if path == "/servers/actions":
+            return list(self.running)
+        return [{"id": 500, "labels": dict(params or {})}]
+
+    def get(self, path, params=None):
+        self.requests.append((path, params))
+        ids = params["id"]
+        return {"actions": [self.actions.get(action_id, {"id": action_id, "status": "running", "command": "create_image"}) for action_id in ids]}
+
+
+@pytest.fixture(name="setup")
+def setup_fixture():
+    api, clock = RecordingApi(), Clock()
+    return api, clock, SharedReads(api, interval=3.0, clock=clock)
+
+
+def test_servers_are_listed_once_for_every_lookup(setup):
+    api, _clock, shared = setup
+    assert shared.server("web1")["id"] == 1
+    assert shared.server("2")["name"] == "web2"
+    with pytest.raises(ServerNotFound):
+        shared.server("ghost")
+    assert [path for path, _params in api.requests] == ["/servers"]
+
+
+def test_snapshots_are_listed_once_per_selector_and_returned_as_copies(setup):
+    api, _clock, shared = setup
+    first = shared.snapshots("env=prod")
+    first.clear()
+    assert len(shared.snapshots("env=prod")) == 1
+    shared.snapshots(None)
+    assert [params for path, params in api.requests] == [{"type": "snapshot", "label_selector": "env=prod"}, {"type": "snapshot"}]
+
+
+def test_running_actions_one_listing_serves_all_servers_until_it_is_stale(setup):
+    api, clock, shared = setup
+    assert [action["id"] for action in shared.running_actions(1)] == [10]
+    assert shared.running_actions(2) == []
+    assert len(api.requests) == 1
+    clock.now += 3.0
+    api.running = []
+    assert shared.running_actions(1) == []
+    assert len(api.requests) == 2
+
+
+def test_forget_running_makes_the_next_call_fetch(setup):
+    api, _clock, shared = setup
+    shared.running_actions(1)
+    shared.forget_running()
+    shared.running_actions(1)
+    assert len(api.requests) == 2
+
+
+def test_actions_are_polled_together_and_finished_ones_no_more(setup):
+    api, clock, shared = setup
+    assert shared.action(7)["status"] == "running"
+    assert shared.action(8)["status"] == "running"  # registered; fetched with the next batch, not on its own
+    assert [params["id"] for path, params in api.requests] == [[7]]
+    clock.now += 3.0
+    api.actions[7] = {"id": 7, "status": "success", "command": "create_image"}
+    assert shared.action(7)["status"] == "success"
+    assert [params["id"] for path, params in api.requests][-1] == [7, 8]
+    clock.now += 3.0
+    shared.action(8)
+    assert [params["id"] for path, params in api.requests][-1] == [8]
+
+
+def test_action_batches_are_split_into_pages_of_fifty(setup):
+    api, clock, shared = setup
+    for action_id in range(1, 121):
+        shared.action(action_id)
+        clock.now += 0.01
+    api.requests.clear()
+    clock.now += 3.0
+    shared.action(1)
+    assert [len(params["id"]) for path, params in api.requests] == [50, 50, 20]
+
+
+class OwnApi:
+    """A task's own API: records what it was asked."""
+
+    def __init__(self, create_error=None):
+        self.rate_limit = object()
+        self.calls = []
+        self._create_error = create_error
+
+    def snapshots(self, label_selector=None):
+        self.calls.append(("snapshots", label_selector))
+        return []
+
+    def create_snapshot(self, server_id, description, labels):
+        self.calls.append(("create_snapshot", server_id))
+        if self._create_error:
+            raise self._create_error
+        return {"id": 1}, {"id": 2}
+
+
+def test_fresh_listings_go_to_the_own_client_and_others_are_shared(setup):
+    api, _clock, shared = setup
+    own = OwnApi()
+    task_api = FleetTaskApi(own, shared)
+    task_api.snapshots("lockaware.hcloud/request=abc", fresh=True)
+    task_api.snapshots("env=prod")
+    assert own.calls == [("snapshots", "lockaware.hcloud/request=abc")]
+    assert api.requests[-1][1] == {"type": "snapshot", "label_selector": "env=prod"}
+
+
+def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
+    api, _clock, shared = setup
+    task_api = FleetTaskApi(OwnApi(APIException(code="locked", message="locked", details=None)), shared)
+    task_api.running_actions(1)
+    with pytest.raises(APIException):
+        task_api.create_snapshot(1, "d", {})
+    task_api.running_actions(1)
+    assert [path for path, _params in api.requests] == ["/servers/actions", "/servers/actions"]
