@@ -8,14 +8,14 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test sanity units integration test demo sim clean
+.PHONY: help venv lint format sim-test packaging sanity units integration test demo sim clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
 	@echo "make lint|format  ruff and ansible-lint checks | ruff fixes"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
-	@echo "make sim-test | sanity | units | integration   one part of the suite"
+	@echo "make sim-test | packaging | sanity | units | integration   one part of the suite"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	rm -rf $(VENV)
@@ -41,6 +41,9 @@ format: venv
 sim-test: venv
 	$(VPY) -m pytest tests/sim -q -p no:cacheprovider
 
+packaging: venv
+	$(VPY) -m pytest tests/packaging -q -p no:cacheprovider
+
 sanity: venv
 	$(VPY) tests/utils/run_ansible_test.py sanity
 
@@ -50,7 +53,7 @@ units: venv
 integration: venv
 	$(VPY) tests/utils/run_ansible_test.py integration
 
-test: lint sim-test sanity units integration
+test: lint sim-test packaging sanity units integration
 	@echo "make test: all parts passed"
 
 DEMO_RUN := ansible-playbook playbooks/snapshot_fleet.yml -e @playbooks/vars/demo.yml

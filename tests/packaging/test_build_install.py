@@ -1,0 +1,89 @@
+"""The collection as users get it: build the tarball, install it into an empty path, run a playbook by FQCN.
+
+Run with pytest from the repository root (``make packaging``); needs ansible-core on PATH (the .venv).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+from hcloud_sim.launcher import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
+
+BIN = Path(sys.executable).parent
+# Things a working checkout accumulates that must never reach the published tarball.
+JUNK = [".venv/lib/site.py", ".tmp/collections/x", "plugins/modules/__pycache__/snapshot.cpython-311.pyc", "tests/output/junit.xml",
+        ".pytest_cache/v/cache", ".ruff_cache/x", "bench/output/raw.json", "tests/integration/integration_config.yml",
+        "hcloud_sim/state/fleet.json"]  # fmt: skip
+REQUIRED = ["MANIFEST.json", "FILES.json", "meta/runtime.yml", "plugins/modules/snapshot.py", "plugins/modules/snapshot_info.py",
+            "plugins/lookup/servers.py", "plugins/module_utils/_snapshot_task.py", "playbooks/snapshot_fleet.yml",
+            "playbooks/snapshot_hosts.yml", "roles/snapshot_host/tasks/main.yml", "roles/snapshot_host/meta/argument_specs.yml",
+            "hcloud_sim/__main__.py", "README.md", "COPYING"]  # fmt: skip
+
+
+def tracked_files():
+    """What a clone holds."""
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, check=True, capture_output=True).stdout.decode()
+    return [name for name in out.split("\0") if name and (REPO_ROOT / name).is_file()]
+
+
+@pytest.fixture(name="tarball", scope="module")
+def tarball_fixture(tmp_path_factory):
+    """The tarball ansible-galaxy builds from a checkout cluttered with caches and local state."""
+    source = tmp_path_factory.mktemp("checkout")
+    for name in tracked_files():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, source / name)
+    for name in JUNK:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text("junk\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([BIN / "ansible-galaxy", "collection", "build", "--output-path", out], cwd=source, check=True, capture_output=True)
+    return out / "lockaware-hcloud-0.1.0.tar.gz"
+
+
+def test_the_tarball_holds_the_collection_and_none_of_the_clutter(tarball):
+    with tarfile.open(tarball) as archive:
+        names = set(archive.getnames())
+    cache_dirs = {".venv", ".tmp", ".pytest_cache", ".ruff_cache", "__pycache__"}
+    assert [name for name in names if cache_dirs & set(name.split("/")) or name.endswith(".pyc")] == []
+    assert [name for name in JUNK if name in names] == []
+    assert [name for name in REQUIRED if name not in names] == []
+
+
+def test_installed_collection_runs_the_fleet_playbook_by_fqcn(tarball, tmp_path):
+    collections = tmp_path / "collections"
+    subprocess.run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", collections, tarball], check=True, capture_output=True)
+    assert (collections / "ansible_collections" / "lockaware" / "hcloud" / "MANIFEST.json").is_file()
+    with start_simulator(["--fleet", "demo"], cwd=REPO_ROOT) as sim:
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(collections),
+            HCLOUD_ENDPOINT=sim.url,
+            HCLOUD_TOKEN=sim.token,
+            PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        )
+        run = subprocess.run(
+            [BIN / "ansible-playbook", "lockaware.hcloud.snapshot_fleet", "-e", "label_selector=role=web"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert str(REPO_ROOT) not in run.stdout  # the collection came from the tarball, not from this checkout
+        today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        made = sorted(image["description"] for image in sim.control.state()["images"] if image.get("type") == "snapshot" and image.get("status") == "available")
+    assert f"web1-{today}" in made
+    assert f"web2-{today}" in made
