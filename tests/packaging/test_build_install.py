@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import datetime
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
-
-import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
@@ -21,43 +18,18 @@ sys.path.insert(0, str(REPO_ROOT))
 from hcloud_sim.launcher import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = Path(sys.executable).parent
-# Things a working checkout accumulates that must never reach the published tarball.
-JUNK = [".venv/lib/site.py", ".tmp/collections/x", "plugins/modules/__pycache__/snapshot.cpython-311.pyc", "tests/output/junit.xml",
-        ".pytest_cache/v/cache", ".ruff_cache/x", "bench/output/raw.json", "tests/integration/integration_config.yml",
-        "hcloud_sim/state/fleet.json"]  # fmt: skip
 REQUIRED = ["MANIFEST.json", "FILES.json", "meta/runtime.yml", "plugins/modules/snapshot.py", "plugins/modules/snapshot_info.py",
             "plugins/lookup/servers.py", "plugins/module_utils/_snapshot_task.py", "playbooks/snapshot_fleet.yml",
             "playbooks/snapshot_hosts.yml", "roles/snapshot_host/tasks/main.yml", "roles/snapshot_host/meta/argument_specs.yml",
             "hcloud_sim/__main__.py", "README.md", "COPYING"]  # fmt: skip
 
 
-def tracked_files():
-    """What a clone holds."""
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, check=True, capture_output=True).stdout.decode()
-    return [name for name in out.split("\0") if name and (REPO_ROOT / name).is_file()]
-
-
-@pytest.fixture(name="tarball", scope="module")
-def tarball_fixture(tmp_path_factory):
-    """The tarball ansible-galaxy builds from a checkout cluttered with caches and local state."""
-    source = tmp_path_factory.mktemp("checkout")
-    for name in tracked_files():
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / name, source / name)
-    for name in JUNK:
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        (source / name).write_text("junk\n", encoding="utf-8")
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run([BIN / "ansible-galaxy", "collection", "build", "--output-path", out], cwd=source, check=True, capture_output=True)
-    return out / "lockaware-hcloud-0.1.0.tar.gz"
-
-
-def test_the_tarball_holds_the_collection_and_none_of_the_clutter(tarball):
+def test_the_tarball_holds_the_collection_and_none_of_the_clutter(tarball, clutter):
     with tarfile.open(tarball) as archive:
         names = set(archive.getnames())
     cache_dirs = {".venv", ".tmp", ".pytest_cache", ".ruff_cache", "__pycache__"}
     assert [name for name in names if cache_dirs & set(name.split("/")) or name.endswith(".pyc")] == []
-    assert [name for name in JUNK if name in names] == []
+    assert [name for name in clutter if name in names] == []
     assert [name for name in REQUIRED if name not in names] == []
 
 
