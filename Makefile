@@ -8,7 +8,7 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test packaging sanity units integration test demo sim clean
+.PHONY: help venv lint format sim-test packaging sanity units integration test test-matrix test-matrix-ci demo sim clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint|format  ruff and ansible-lint checks | ruff fixes"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
 	@echo "make sim-test | packaging | sanity | units | integration   one part of the suite"
+	@echo "make test-matrix  sanity, units and integration on ansible-core 2.17 to 2.21 (make test-matrix-ci: oldest and newest)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	rm -rf $(VENV)
@@ -55,6 +56,14 @@ integration: venv
 
 test: lint sim-test packaging sanity units integration
 	@echo "make test: all parts passed"
+
+# ansible-test on every supported ansible-core / Python / hcloud combination (tests/utils/matrix.py).
+test-matrix: venv
+	$(VPY) tests/utils/matrix.py
+
+# What CI runs besides `make test`: the oldest and the newest combination.
+test-matrix-ci: venv
+	$(VPY) tests/utils/matrix.py --only oldest,newest
 
 DEMO_RUN := ansible-playbook playbooks/snapshot_fleet.yml -e @playbooks/vars/demo.yml
 demo: venv

@@ -32,7 +32,7 @@ options:
     type: float
     default: 30
 requirements:
-  - hcloud >= 2.27.0
+  - hcloud >= 2.10.0
 """
 
     # For the lookup plugin: environment variables and inventory variables are declared, not described.
@@ -63,5 +63,5 @@ options:
     type: float
     default: 30
 requirements:
-  - hcloud >= 2.27.0
+  - hcloud >= 2.10.0
 """

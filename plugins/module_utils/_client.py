@@ -21,6 +21,9 @@ else:
     HCLOUD_IMPORT_ERROR = None
 
 DEFAULT_API_ENDPOINT = "https://api.hetzner.cloud/v1"
+# The lowest version tested is 2.10.0 (tests/utils/matrix.py); 2.10 gave the client the layout disable_library_retries relies on.
+HCLOUD_REQUIREMENT = "hcloud>=2.10.0,<3"
+MISSING_HCLOUD_MESSAGE = f"the Python library hcloud is required on the controller: pip install '{HCLOUD_REQUIREMENT}'"
 DEFAULT_REQUEST_TIMEOUT = 30
 
 
@@ -45,7 +48,7 @@ def build_client(api_token, api_endpoint=DEFAULT_API_ENDPOINT, request_timeout=D
     themselves, after reconciling with the API's state.
     """
     if hcloud is None:
-        raise ClientConfigError("the Python library 'hcloud' is required: pip install 'hcloud>=2.27.0,<3'")
+        raise ClientConfigError(MISSING_HCLOUD_MESSAGE)
     _check_options(api_token, api_endpoint, request_timeout)
     client = hcloud.Client(
         token=api_token,

@@ -276,7 +276,7 @@ import functools
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotOptions, SnapshotTask, TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
@@ -333,7 +333,7 @@ def main():
         argument_spec=argument_spec(), required_one_of=[("server", "servers")], mutually_exclusive=[("server", "servers")], supports_check_mode=True
     )
     if HCLOUD_IMPORT_ERROR:
-        module.fail_json(msg="the Python library hcloud is required: pip install 'hcloud>=2.27.0,<3'", exception=HCLOUD_IMPORT_ERROR)
+        module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
         result = run(module)
     except TaskFailed as failed:

@@ -73,7 +73,7 @@ snapshots:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi, ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import fail_json_hcloud
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import snapshot_view
@@ -120,7 +120,7 @@ def main():
         supports_check_mode=True,
     )
     if HCLOUD_IMPORT_ERROR:
-        module.fail_json(msg="the Python library hcloud is required: pip install 'hcloud>=2.27.0,<3'", exception=HCLOUD_IMPORT_ERROR)
+        module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
         api = HcloudApi.connect(module.params["api_token"], module.params["api_endpoint"], module.params["request_timeout"])
         snapshots = SnapshotLister(api, module.params).list()

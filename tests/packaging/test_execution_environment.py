@@ -15,7 +15,7 @@ def test_ansible_builder_finds_the_python_and_system_requirements(tarball, tmp_p
     collections = tmp_path / "collections"
     subprocess.run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", collections, tarball], check=True, capture_output=True)
     found = subprocess.run([BIN / "ansible-builder", "introspect", collections], check=True, capture_output=True, text=True).stdout
-    assert "hcloud>=2.27.0,<3" in found
+    assert "hcloud>=2.10.0,<3" in found
     assert "lockaware.hcloud" in found
     assert "python3 [platform:rpm]" in found
 

@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
         return 2
     command, extra = argv[0], argv[1:]
     # One tree per command, so that sanity, units and integration can run side by side.
-    tree_root = REPO_ROOT / ".tmp" / f"ansible-test-{command}"
+    tree_root = REPO_ROOT / ".tmp" / "ansible-test" / f"{Path(sys.prefix).name}-{command}"
     collection_dir = tree_root / "ansible_collections" / NAMESPACE / NAME
     copy_collection(collection_dir)
     env = ansible_test_environment(tree_root)

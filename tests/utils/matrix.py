@@ -1,0 +1,100 @@
+"""Run the ansible-test parts of the suite on every supported ansible-core / Python / hcloud combination.
+
+Usage: python tests/utils/matrix.py [--only NAME,NAME] [--parts sanity,units,integration]
+
+Each combination gets a virtual environment under ``.tmp/matrix/<name>`` made with the Python that pyenv provides
+for it (``pyenv root``/versions/<x.y.*>), then ``tests/utils/run_ansible_test.py`` runs there. `make test-matrix`
+runs them all; CI runs the oldest and the newest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEST_REQUIREMENTS = ["pytest==9.0.3", "pytest-mock==3.15.1", "pytest-xdist==3.8.0", "mock==5.2.0", "PyYAML==6.0.3"]
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One supported combination."""
+
+    name: str
+    python: str
+    ansible_core: str
+    hcloud: str
+
+
+# Keep in step with README.md ("Supported versions") and meta/runtime.yml (requires_ansible).
+COMBINATIONS = (
+    Combination("core2.17-py3.11", "3.11", "2.17.14", "2.27.0"),
+    Combination("core2.18-py3.11", "3.11", "2.18.19", "2.27.0"),
+    Combination("core2.19-py3.11-hcloud2.10", "3.11", "2.19.14", "2.10.0"),
+    Combination("core2.20-py3.12", "3.12", "2.20.10", "2.27.0"),
+    Combination("core2.21-py3.13", "3.13", "2.21.5", "2.27.0"),
+)
+
+
+def pyenv_python(version: str) -> Path:
+    """The newest pyenv-installed Python of a minor version, e.g. 3.13 -> $(pyenv root)/versions/3.13.0/bin/python."""
+    root = Path(subprocess.run(["pyenv", "root"], check=True, capture_output=True, text=True).stdout.strip())
+    bare = subprocess.run(["pyenv", "versions", "--bare"], check=True, capture_output=True, text=True).stdout.split()
+    matching = sorted((name for name in bare if name == version or name.startswith(f"{version}.")), key=lambda name: [int(part) for part in name.split(".")])
+    if not matching:
+        raise SystemExit(f"pyenv has no Python {version}: install it with 'pyenv install {version}'")
+    return root / "versions" / matching[-1] / "bin" / "python"
+
+
+def prepare(combination: Combination) -> Path:
+    """Create (or reuse) the combination's virtual environment; returns its python."""
+    venv = REPO_ROOT / ".tmp" / "matrix" / combination.name
+    python = venv / "bin" / "python"
+    wanted = [f"ansible-core=={combination.ansible_core}", f"hcloud=={combination.hcloud}", *TEST_REQUIREMENTS]
+    stamp = venv / ".installed"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == "\n".join(wanted):
+        return python
+    subprocess.run([pyenv_python(combination.python), "-m", "venv", "--clear", venv], check=True)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *wanted], check=True)
+    stamp.write_text("\n".join(wanted), encoding="utf-8")
+    return python
+
+
+def run(combination: Combination, parts: list[str]) -> list[tuple[str, str, int, float]]:
+    """Run the parts for one combination; returns (combination, part, exit code, seconds) rows."""
+    python = prepare(combination)
+    rows = []
+    for part in parts:
+        started = time.monotonic()
+        print(f"=== {combination.name}: {part}", flush=True)
+        code = subprocess.run([python, REPO_ROOT / "tests" / "utils" / "run_ansible_test.py", part], cwd=REPO_ROOT, check=False).returncode
+        rows.append((combination.name, part, code, time.monotonic() - started))
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated combination names, or 'oldest,newest'")
+    parser.add_argument("--parts", default="sanity,units,integration")
+    args = parser.parse_args(argv)
+    chosen = list(COMBINATIONS)
+    if args.only:
+        names = {"oldest": COMBINATIONS[0].name, "newest": COMBINATIONS[-1].name}
+        wanted = {names.get(name, name) for name in args.only.split(",")}
+        chosen = [combination for combination in COMBINATIONS if combination.name in wanted]
+        if len(chosen) != len(wanted):
+            raise SystemExit(f"unknown combination in {args.only!r}; known: {', '.join(c.name for c in COMBINATIONS)}")
+    rows = [row for combination in chosen for row in run(combination, args.parts.split(","))]
+    print("\n| combination | part | result | seconds |\n| --- | --- | --- | --- |")
+    for name, part, code, seconds in rows:
+        print(f"| {name} | {part} | {'passed' if code == 0 else f'FAILED ({code})'} | {seconds:.0f} |")
+    return 0 if all(code == 0 for _name, _part, code, _seconds in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
