@@ -34,6 +34,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ansible-lint --nocolor playbooks roles
+	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
 
 format: venv
 	$(VENV)/bin/ruff format .
