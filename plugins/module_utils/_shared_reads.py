@@ -50,12 +50,18 @@ class SharedReads:
         return server
 
     def snapshots(self, label_selector=None):
-        """The project's snapshots carrying the selector's labels, listed once per selector."""
+        """The project's snapshots carrying the selector's labels, listed again at most every ``interval`` seconds.
+
+        Refreshing keeps a task that starts late in a long run from missing a snapshot another client made
+        meanwhile (a task that finds the server busy reads the snapshots fresh anyway before creating).
+        """
         with self._lock:
-            if label_selector not in self._snapshots:
+            fetched_at, images = self._snapshots.get(label_selector, (None, None))
+            if self._stale(fetched_at):
                 params = {"type": "snapshot", **({"label_selector": label_selector} if label_selector else {})}
-                self._snapshots[label_selector] = self._api.get_all_concurrently("/images", "images", params=params)
-            return list(self._snapshots[label_selector])
+                images = self._api.get_all_concurrently("/images", "images", params=params)
+                self._snapshots[label_selector] = (self._clock(), images)
+            return list(images)
 
     def running_actions(self, server_id):
         """The actions running on a server, from one listing of every server's running actions."""

@@ -57,13 +57,16 @@ def test_servers_are_listed_once_for_every_lookup(setup):
     assert [path for path, _params in api.requests] == ["/servers"]
 
 
-def test_snapshots_are_listed_once_per_selector_and_returned_as_copies(setup):
-    api, _clock, shared = setup
+def test_snapshots_are_listed_once_per_selector_and_interval_and_returned_as_copies(setup):
+    api, clock, shared = setup
     first = shared.snapshots("env=prod")
     first.clear()
     assert len(shared.snapshots("env=prod")) == 1
     shared.snapshots(None)
     assert [params for path, params in api.requests] == [{"type": "snapshot", "label_selector": "env=prod"}, {"type": "snapshot"}]
+    clock.now += 3.0
+    shared.snapshots("env=prod")
+    assert len(api.requests) == 3
 
 
 def test_running_actions_one_listing_serves_all_servers_until_it_is_stale(setup):
