@@ -124,7 +124,7 @@ class LookupModule(LookupBase):
         except ClientConfigError as exc:
             raise AnsibleLookupError(f"lockaware.hcloud.servers: {exc}") from exc
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            raise AnsibleLookupError(f"lockaware.hcloud.servers: {self._explain(exc)}") from exc
+            raise AnsibleLookupError(f"lockaware.hcloud.servers: {self._explain(exc, self.get_option('api_endpoint'))}") from exc
         return self._select(servers, terms)
 
     def _servers(self, api):
@@ -161,10 +161,10 @@ class LookupModule(LookupBase):
         return [by_key[str(term)] for term in terms if str(term) in by_key]
 
     @staticmethod
-    def _explain(exc):
+    def _explain(exc, endpoint):
         failure = describe_failure(exc)
         if failure is None:
-            return f"cannot reach the API ({exc}): check api_endpoint or HCLOUD_ENDPOINT and the network"
+            return f"cannot reach the API at {endpoint} ({type(exc).__name__}): check api_endpoint or HCLOUD_ENDPOINT and the network"
         hints = {
             "unauthorized": "the API token was refused: check api_token, the hcloud_api_token variable or HCLOUD_TOKEN",
             "invalid_input": "the API refused the filters: check label_selector (e.g. 'backup=daily,env in (prod,staging)') and status",
