@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, sleep_until_next
+from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, sleep_until_next, sleep_within
 
 
 class ActionFailed(Exception):
@@ -48,11 +48,38 @@ def poll_backoff():
     return Backoff(initial=1.0, factor=1.5, cap=10.0, jitter=0.2)
 
 
+class ProgressPacer:
+    """When to look at a running action again: when its progress says it should be done, within the backoff.
+
+    Actions report a progress in percent. From two readings the remaining time is estimated, and the next poll
+    is due then (at least the backoff's first delay, at most its cap); with no progress to go by, the backoff's
+    own rhythm is used. A long snapshot is then polled a handful of times, and its end is seen soon after.
+    """
+
+    def __init__(self, backoff, clock):
+        self._backoff = backoff
+        self._clock = clock
+        self._first = None
+
+    def next_delay(self, progress):
+        """Seconds until the next poll, given the latest progress reading (None if unknown)."""
+        now = self._clock()
+        if progress is None or progress >= 100:
+            return self._backoff.next_delay()
+        if self._first is None or progress < self._first[1]:
+            self._first = (now, progress)
+        first_time, first_progress = self._first
+        if progress == first_progress or now <= first_time:
+            return self._backoff.next_delay()
+        remaining = (100 - progress) * (now - first_time) / (progress - first_progress)
+        return min(self._backoff.cap, max(self._backoff.initial, remaining))
+
+
 def wait_for_action(api, action, deadline, sleep=time.sleep, backoff=None):
     """Poll an action until it is no longer running; returns it, raises ``ActionFailed`` or ``WaitTimedOut``."""
-    backoff = backoff or poll_backoff()
+    pacer = ProgressPacer(backoff or poll_backoff(), deadline.now)
     while action["status"] == "running":
-        if not sleep_until_next(backoff, deadline, sleep):
+        if not sleep_within(deadline, pacer.next_delay(action.get("progress")), sleep):
             raise WaitTimedOut(f"{describe_action(action)} was still running after {deadline.seconds:g} s", last=action)
         action = api.action(action["id"])
     if action["status"] == "error":

@@ -33,6 +33,10 @@ class Deadline:
         """Seconds since the deadline was set."""
         return self._clock() - self.started
 
+    def now(self):
+        """The deadline's clock, for measuring against it."""
+        return self._clock()
+
     def clamp(self, delay):
         """``delay`` shortened so that it ends no later than the deadline."""
         remaining = self.remaining()
@@ -67,7 +71,12 @@ class Backoff:
 
 def sleep_until_next(backoff, deadline, sleep=time.sleep, at_least=0.0):
     """Sleep for the next backoff delay (or ``at_least``), never past the deadline; False if no time was left."""
+    return sleep_within(deadline, max(at_least, backoff.next_delay()), sleep)
+
+
+def sleep_within(deadline, delay, sleep=time.sleep):
+    """Sleep ``delay`` seconds, never past the deadline; False if no time was left."""
     if deadline.expired():
         return False
-    sleep(deadline.clamp(max(at_least, backoff.next_delay())))
+    sleep(deadline.clamp(delay))
     return True

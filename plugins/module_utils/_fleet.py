@@ -23,7 +23,7 @@ class FleetRun:
     actions, the actions being waited for) are shared, so a large fleet costs a few requests per server.
     """
 
-    def __init__(self, connect, options, servers, concurrency=10, check_mode=False, sleep=time.sleep):
+    def __init__(self, connect, options, servers, concurrency=256, check_mode=False, sleep=time.sleep):
         self._connect = connect
         self._options = options
         self._servers = list(dict.fromkeys(servers))

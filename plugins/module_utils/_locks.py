@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import describe_actions, poll_backoff
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import sleep_until_next
+from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import ProgressPacer, describe_actions, poll_backoff
+from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import sleep_within
 
 ON_LOCKED_CHOICES = ("wait", "skip", "fail")
 
@@ -47,9 +47,11 @@ class LockTimedOut(Exception):
 def wait_until_unlocked(fetch_running, server_name, deadline, report, sleep=time.sleep, backoff=None, actions=None):
     """Poll ``fetch_running()`` until it returns no action; raises ``LockTimedOut`` at the deadline.
 
-    ``actions``, if given, is what a caller has just fetched: the first poll is then skipped.
+    ``actions``, if given, is what a caller has just fetched: the first poll is then skipped. Polls are paced by
+    the progress of the blocking action (see ``ProgressPacer``).
     """
     backoff = backoff or poll_backoff()
+    pacer, blocking_id = None, None
     started = deadline.elapsed()
     try:
         while True:
@@ -58,7 +60,9 @@ def wait_until_unlocked(fetch_running, server_name, deadline, report, sleep=time
             report.record(actions)
             if not actions:
                 return
-            if not sleep_until_next(backoff, deadline, sleep):
+            if actions[0]["id"] != blocking_id:
+                pacer, blocking_id = ProgressPacer(backoff, deadline.now), actions[0]["id"]
+            if not sleep_within(deadline, pacer.next_delay(actions[0].get("progress")), sleep):
                 raise LockTimedOut(server_name, actions, deadline.seconds)
             actions = None
     finally:

@@ -19,7 +19,7 @@ import time
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, ServerNotFound
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 
-SHARED_POLL_INTERVAL = 3.0
+SHARED_POLL_INTERVAL = 1.0
 
 
 class SharedReads:

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import (
     ActionFailed,
+    ProgressPacer,
     SnapshotVanished,
     WaitTimedOut,
     describe_action,
@@ -65,7 +66,8 @@ def test_wait_for_action_polls_until_success():
     result = wait_for_action(api, running, Deadline(60, clock=clock), sleep=clock.sleep, backoff=steady())
     assert result["status"] == "success"
     assert api.action_calls == [5, 5, 5]
-    assert clock.sleeps == [1.0, 2.0, 4.0]
+    # 10% -> first delay; 50% one second later: the rest (50%) should take 1.25 s; 90%: due now, but at least 1 s.
+    assert clock.sleeps == [1.0, 1.25, 1.0]
 
 
 def test_wait_for_action_error_raises_action_failed_with_failure():
@@ -100,9 +102,9 @@ def test_wait_for_action_times_out_at_the_deadline():
     clock = FakeClock()
     with pytest.raises(WaitTimedOut) as raised:
         wait_for_action(api, make_action(5), Deadline(10, clock=clock), sleep=clock.sleep, backoff=steady())
-    assert clock.slept == 10
-    assert clock.sleeps == [1.0, 2.0, 4.0, 3.0]
-    assert api.action_calls == [5, 5, 5, 5]
+    assert clock.slept == pytest.approx(10)
+    assert all(0 < delay <= 4.0 for delay in clock.sleeps)
+    assert len(api.action_calls) == len(clock.sleeps)  # each sleep is followed by one poll
     message = str(raised.value)
     assert "action 5 (create_image" in message
     assert "42%" in message
@@ -211,3 +213,44 @@ def test_poll_backoff_is_about_one_to_ten_seconds():
     assert 0.8 <= delays[0] <= 1.2
     assert all(delay <= 12.0 for delay in delays)
     assert delays[-1] >= 8.0
+
+
+# ProgressPacer ------------------------------------------------------------------------------------------
+
+
+def test_pacer_polls_when_the_progress_says_the_action_should_be_done():
+    clock = FakeClock()
+    pacer = ProgressPacer(Backoff(initial=1.0, factor=1.5, cap=10.0, jitter=0.0), clock)
+    assert pacer.next_delay(0) == 1.0  # no rate known yet
+    clock.sleep(1.0)
+    assert pacer.next_delay(20) == 4.0  # 20% a second: 80% to go
+    clock.sleep(4.0)
+    assert pacer.next_delay(95) == 1.0  # nearly done: the floor
+
+
+def test_pacer_never_waits_longer_than_the_cap_for_a_slow_action():
+    clock = FakeClock()
+    pacer = ProgressPacer(Backoff(initial=1.0, factor=1.5, cap=10.0, jitter=0.0), clock)
+    pacer.next_delay(0)
+    clock.sleep(1.0)
+    assert pacer.next_delay(1) == 10.0  # 99 s to go, polled again after 10 s all the same
+
+
+def test_pacer_falls_back_to_the_backoff_without_progress():
+    clock = FakeClock()
+    pacer = ProgressPacer(Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0), clock)
+    delays = []
+    for _index in range(4):
+        delays.append(pacer.next_delay(None))
+        clock.sleep(delays[-1])
+    assert delays == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_pacer_uses_the_backoff_while_the_progress_stands_still():
+    clock = FakeClock()
+    pacer = ProgressPacer(Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0), clock)
+    delays = []
+    for _index in range(3):
+        delays.append(pacer.next_delay(30))
+        clock.sleep(delays[-1])
+    assert delays == [1.0, 2.0, 4.0]
