@@ -8,12 +8,13 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test packaging sanity units integration test test-matrix test-matrix-ci demo sim clean
+.PHONY: help venv lint format sim-test packaging sanity units integration test test-matrix test-matrix-ci demo sim bench clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
 	@echo "make lint|format  ruff and ansible-lint checks | ruff fixes"
+	@echo "make bench        the fleet benchmark (about 10 min): docs/benchmarks.md and docs/benchmark-50.png"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
 	@echo "make sim-test | packaging | sanity | units | integration   one part of the suite"
 	@echo "make test-matrix  sanity, units and integration on ansible-core 2.17 to 2.21 (make test-matrix-ci: oldest and newest)"
@@ -76,6 +77,10 @@ demo: venv
 
 sim: venv
 	$(VPY) -m hcloud_sim --fleet demo
+
+# Fleet benchmark against the sequential script and the ideal (about 10 minutes): docs/benchmarks.md, docs/benchmark-50.png.
+bench: venv
+	$(VPY) bench/run.py
 
 clean:
 	rm -rf .tmp tests/output .pytest_cache .ruff_cache
