@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -44,3 +45,12 @@ def tarball_fixture(tmp_path_factory):
 def clutter_fixture():
     """The paths of local clutter the tarball fixture planted in the checkout."""
     return list(JUNK)
+
+
+def install_collection(tarball, collections):
+    """Install the tarball into ``collections`` alone: with the checkout on the collections path (as ``make`` sets it),
+    ansible-galaxy would find lockaware.hcloud already installed there and install nothing."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections))
+    subprocess.run(
+        [BIN / "ansible-galaxy", "collection", "install", "--offline", "--force", "-p", collections, tarball], check=True, capture_output=True, env=env
+    )

@@ -12,6 +12,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+from conftest import install_collection  # pylint: disable=import-error
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -35,7 +37,7 @@ def test_the_tarball_holds_the_collection_and_none_of_the_clutter(tarball, clutt
 
 def test_installed_collection_runs_the_fleet_playbook_by_fqcn(tarball, tmp_path):
     collections = tmp_path / "collections"
-    subprocess.run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", collections, tarball], check=True, capture_output=True)
+    install_collection(tarball, collections)
     assert (collections / "ansible_collections" / "lockaware" / "hcloud" / "MANIFEST.json").is_file()
     with start_simulator(["--fleet", "demo"], cwd=REPO_ROOT) as sim:
         env = dict(
