@@ -347,7 +347,8 @@ class SnapshotTask:
                 if found is not None:
                     return None, found
                 self._step = step
-                contended = contended or code == "locked"
+                # Time has passed since the last look: another client may have made this snapshot meanwhile.
+                contended = True
                 unknown_outcomes += outcome_unknown(exc)
                 at_least = self.api.rate_limit.seconds_until_next_request() if is_rate_limited(exc) else 0.0
                 deadline = lock_deadline if code == "locked" else retry_deadline

@@ -121,11 +121,15 @@ def parse_selector(selector):
 
 
 class PlannedFailure:
-    """An exception ``create_snapshot`` raises; with ``applied=True`` the snapshot is created all the same."""
+    """An exception ``create_snapshot`` raises; with ``applied=True`` the snapshot is created all the same.
 
-    def __init__(self, exc, applied=False):
+    ``meanwhile(api)``, if given, runs before the exception is raised: what another client does in the meantime.
+    """
+
+    def __init__(self, exc, applied=False, meanwhile=None):
         self.exc = exc
         self.applied = applied
+        self.meanwhile = meanwhile
 
 
 class FakeApi:
@@ -154,8 +158,16 @@ class FakeApi:
         self._action_image = {}
         self._server_status_after = {}
         for image in self.images.values():
-            if image["status"] == "creating":
-                self._polls_left[("image", image["id"])] = image_polls
+            self._track(image)
+
+    def add_image(self, image):
+        """An image someone else makes while the task runs."""
+        self.images[image["id"]] = copy.deepcopy(image)
+        self._track(image)
+
+    def _track(self, image):
+        if image["status"] == "creating":
+            self._polls_left[("image", image["id"])] = self.image_polls
 
     # bookkeeping ------------------------------------------------------------------------------------------
 
@@ -254,6 +266,8 @@ class FakeApi:
     def create_snapshot(self, server_id, description, labels):
         self._record("create_snapshot", server_id, description, dict(labels))
         failure = self.create_failures.pop(0) if self.create_failures else None
+        if failure is not None and failure.meanwhile is not None:
+            failure.meanwhile(self)
         if failure is not None and not failure.applied:
             raise failure.exc
         image = make_image(self._new_id(), server_id=server_id, status="creating", description=description, labels=labels, created=self._now())

@@ -541,6 +541,20 @@ def test_create_failed_without_effect_is_sent_again_with_the_same_request_label(
     assert result["outcome"] == "created"
 
 
+@pytest.mark.parametrize("exc", [api_error("server_error"), api_error(504), requests.exceptions.ConnectionError(), api_error("rate_limit_exceeded")])
+def test_create_not_applied_looks_for_a_match_made_meanwhile_before_resending(make_api, run, exc):
+    def colleague_snapshots(api):
+        api.add_image(make_image(7, description=TODAY, status="creating", managed=True))
+
+    api = make_api()
+    api.create_failures = [PlannedFailure(exc, applied=False, meanwhile=colleague_snapshots)]
+    result = run(api)[0]
+    assert len(api.calls_to("create_snapshot")) == 1
+    assert [image["id"] for image in api.snapshots_of(42)] == [7]
+    assert result["adopted"] is True
+    assert result["snapshot"]["id"] == 7
+
+
 def test_create_locked_twice_then_success_makes_one_snapshot(make_api, run):
     api = make_api()
     api.create_failures = [PlannedFailure(api_error("locked")), PlannedFailure(api_error("locked"))]
