@@ -154,16 +154,21 @@ def utc_now():
 class SnapshotTask:
     """Create (or delete) the snapshot of one server that the options describe."""
 
-    def __init__(self, api, options, check_mode=False, now=utc_now, sleep=time.sleep):
+    def __init__(self, api, options, check_mode=False, now=utc_now, sleep=time.sleep, clock=time.monotonic):
         self.api = api
         self.options = options
         self.check_mode = check_mode
         self._now = now
         self._sleep = sleep
+        self._clock = clock
         self.lock = LockReport()
         self.result = {"changed": False, "outcome": "unchanged", "adopted": False, "skipped": False, "deleted": []}
         self.server = None
         self._step = f"looking up server {options.server}"
+
+    def _deadline(self, seconds):
+        """A deadline on the task's clock."""
+        return Deadline(seconds, clock=self._clock)
 
     # entry point ------------------------------------------------------------------------------------------
 
@@ -252,7 +257,7 @@ class SnapshotTask:
         self.result["msg"] = f"adopted snapshot {image['id']} ({image['description']}) of server {self._name}, which is being created"
         if self.options.wait and not self.check_mode:
             self._step = f"waiting for snapshot {image['id']} of server {self._name}"
-            image = wait_for_snapshot(self.api, image, Deadline(self.options.wait_timeout), sleep=self._sleep)[0]
+            image = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self._sleep)[0]
             self.result["snapshot"] = snapshot_view(image)
 
     def _found_meanwhile(self, image):
@@ -311,20 +316,20 @@ class SnapshotTask:
             self.result["action"] = action_view(action)
         if self.options.wait:
             self._step = f"waiting for snapshot {image['id']} of server {self._name}"
-            image, action = wait_for_snapshot(self.api, image, Deadline(self.options.wait_timeout), action=action, sleep=self._sleep)
+            image, action = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), action=action, sleep=self._sleep)
             self.result["snapshot"] = snapshot_view(image)
             if action is not None:
                 self.result["action"] = action_view(action)
         if self.options.protect:
             # An image being created is locked: protection is switched on once it is available.
             self._step = f"protecting snapshot {image['id']} of server {self._name}"
-            wait_for_action(self.api, self.api.protect_image(image["id"]), Deadline(READ_PATIENCE), sleep=self._sleep)
+            wait_for_action(self.api, self.api.protect_image(image["id"]), self._deadline(READ_PATIENCE), sleep=self._sleep)
             self.result["snapshot"] = snapshot_view(self.api.image(image["id"]) or image)
 
     def _post_create_image(self, description, labels):
         """Send create_image until it is accepted; a request of unknown outcome is looked for before it is sent again."""
-        lock_deadline = Deadline(self.options.lock_timeout)
-        retry_deadline = Deadline(max(self.options.lock_timeout, READ_PATIENCE))
+        lock_deadline = self._deadline(self.options.lock_timeout)
+        retry_deadline = self._deadline(max(self.options.lock_timeout, READ_PATIENCE))
         backoff = Backoff(initial=1.0, factor=2.0, cap=10.0)
         unknown_outcomes = 0
         contended = False
@@ -394,8 +399,8 @@ class SnapshotTask:
         self.result["power"] = power
         if self.server["status"] == "off":
             return
-        deadline = Deadline(self.options.shutdown_timeout)
-        self._pass_lock(Deadline(self.options.lock_timeout))
+        deadline = self._deadline(self.options.shutdown_timeout)
+        self._pass_lock(self._deadline(self.options.lock_timeout))
         self._step = f"shutting server {self._name} down"
         self._run_power_action("shutdown", deadline)
         power["shut_down"] = True
@@ -407,7 +412,7 @@ class SnapshotTask:
                 "raise shutdown_timeout or set force_poweroff=true; no snapshot was created"
             )
         self._step = f"powering server {self._name} off"
-        self._run_power_action("poweroff", Deadline(READ_PATIENCE))
+        self._run_power_action("poweroff", self._deadline(READ_PATIENCE))
         power["powered_off"] = True
 
     def _power_up(self):
@@ -417,9 +422,9 @@ class SnapshotTask:
         if self.api.current_server(self.server["id"])["status"] == "running":
             return
         # Whatever on_locked says, a server we shut down is powered on again: wait for the snapshot action to end.
-        self._pass_lock(Deadline(max(self.options.lock_timeout, self.options.wait_timeout)), on_locked="wait")
+        self._pass_lock(self._deadline(max(self.options.lock_timeout, self.options.wait_timeout)), on_locked="wait")
         self._step = f"powering server {self._name} on again"
-        self._run_power_action("poweron", Deadline(READ_PATIENCE))
+        self._run_power_action("poweron", self._deadline(READ_PATIENCE))
         power["powered_on"] = True
 
     def _run_power_action(self, command, deadline):

@@ -84,7 +84,7 @@ def run(clock):
     """Run a task with the given options against ``api``; returns ``(result, task)``."""
 
     def runner(api, check_mode=False, **overrides):
-        task = SnapshotTask(api, SnapshotOptions.from_params(params(**overrides)), check_mode=check_mode, now=clock.now, sleep=clock.sleep)
+        task = SnapshotTask(api, SnapshotOptions.from_params(params(**overrides)), check_mode=check_mode, now=clock.now, sleep=clock.sleep, clock=clock)
         return task.run(), task
 
     return runner
@@ -283,7 +283,7 @@ def test_no_match_creates_with_managed_and_request_labels(make_api, run):
 def test_default_description_is_server_name_and_utc_date(make_api, clock):
     clock.wall = datetime.datetime(2027, 1, 5, 23, 30, tzinfo=datetime.timezone.utc)
     api = make_api(servers=[make_server(7, "db-primary")])
-    task = SnapshotTask(api, SnapshotOptions.from_params(params(server="db-primary")), now=clock.now, sleep=clock.sleep)
+    task = SnapshotTask(api, SnapshotOptions.from_params(params(server="db-primary")), now=clock.now, sleep=clock.sleep, clock=clock)
     task.run()
     assert api.calls_to("create_snapshot")[0][1] == "db-primary-2027-01-05"
 
@@ -376,6 +376,15 @@ def test_diff_shows_the_new_snapshot(make_api, run):
     assert result["diff"]["before"]["snapshots"] == ["1: web1-2026-11-22 (available)"]
     assert len(result["diff"]["after"]["snapshots"]) == 2
     assert result["diff"]["after"]["snapshots"][1].endswith(f": {TODAY} (available)")
+
+
+def test_snapshot_still_creating_after_wait_timeout_fails_naming_it(make_api, run, clock):
+    api = make_api([make_image(1, description=TODAY, status="creating")], image_polls=10**6)
+    with pytest.raises(TaskFailed) as raised:
+        run(api, wait_timeout=300)
+    assert "snapshot 1 was still creating after 300 s" in raised.value.msg
+    assert 300 <= clock.slept <= 320
+    assert api.writes == []
 
 
 def test_adopted_snapshot_that_vanishes_fails_naming_it(make_api, run):
