@@ -12,6 +12,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from hcloud_sim.fleet import Settings as SimSettings
+
 # Disk sizes (GB) of the fleet and a server type of the simulator's catalogue to go with each.
 DISK_TYPES: dict[int, str] = {20: "cx22", 40: "cx22", 80: "cx32", 160: "cx42", 240: "cpx41", 320: "cx52", 360: "cpx51"}
 LOCK_COMMANDS = ("backup", "rebuild")
@@ -34,7 +36,11 @@ class Timings:
 
     def snapshot_seconds(self, disk: int) -> float:
         """How long (simulated seconds) a snapshot of a disk of ``disk`` GB takes."""
-        return self.snapshot_seconds_base + self.snapshot_seconds_per_gb * disk
+        return self.simulator_settings().snapshot_seconds(disk)
+
+    def simulator_settings(self) -> SimSettings:
+        """The simulator's settings for these timings: its own formula gives the durations."""
+        return SimSettings(snapshot_seconds_base=self.snapshot_seconds_base, snapshot_seconds_per_gb=self.snapshot_seconds_per_gb)
 
     def real(self, simulated: float) -> float:
         """Real seconds for a simulated duration."""
