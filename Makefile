@@ -8,15 +8,16 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test packaging sanity units integration test test-matrix test-matrix-ci demo sim bench clean
+.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
 	@echo "make lint|format  ruff and ansible-lint checks | ruff fixes"
+	@echo "make reliability  the fault-injection suite, 16 scenarios x 3 runs + property test (about 14 min): docs/reliability.md"
 	@echo "make bench        the fleet benchmark (about 10 min): docs/benchmarks.md and docs/benchmark-50.png"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
-	@echo "make sim-test | packaging | sanity | units | integration   one part of the suite"
+	@echo "make sim-test | packaging | sanity | units | integration | reliability-fast   one part of the suite"
 	@echo "make test-matrix  sanity, units and integration on ansible-core 2.17 to 2.21 (make test-matrix-ci: oldest and newest)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -56,7 +57,15 @@ units: venv
 integration: venv
 	$(VPY) tests/utils/run_ansible_test.py integration
 
-test: lint sim-test packaging sanity units integration
+# The fault-injection suite (tests/reliability/run.py): the table goes to docs/reliability.md.
+reliability: venv
+	$(VPY) tests/reliability/run.py
+
+# Its fast subset (six scenarios, once each), part of `make test`.
+reliability-fast: venv
+	$(VPY) tests/reliability/run.py --fast
+
+test: lint sim-test packaging sanity units integration reliability-fast
 	@echo "make test: all parts passed"
 
 # ansible-test on every supported ansible-core / Python / hcloud combination (tests/utils/matrix.py).

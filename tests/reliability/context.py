@@ -1,0 +1,180 @@
+"""What one run of one scenario works with (the bench, a seeded random generator) and what it counts."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import observe
+from harness import Bench, PlaybookRun, RunningPlaybook
+
+
+@dataclass
+class Outcome:
+    """The figures of one scenario run, and what went wrong in it."""
+
+    expected: int = 0
+    found: int = 0
+    duplicates: int = 0
+    wrongly_deleted: int = 0
+    check_writes: int = 0
+    leaks: int = 0
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """No problem and every invariant count zero."""
+        return not self.problems and not (self.duplicates or self.wrongly_deleted or self.check_writes or self.leaks)
+
+
+class RunContext:
+    """One run of one scenario: the bench, a seeded ``random.Random``, the outcome, and helpers that count as they go."""
+
+    def __init__(self, bench: Bench, seed: int, run_index: int) -> None:
+        self.bench = bench
+        self.control = bench.control
+        self.seed = seed
+        self.run_index = run_index
+        self.rng = random.Random(seed)
+        self.outcome = Outcome()
+        self.ids: dict[str, int] = {}
+        self.before: dict[int, observe.Snap] = {}
+        self.policy = observe.DeletionPolicy()
+        self.targets: dict[tuple[str, str], int] = {}
+
+    # checks -----------------------------------------------------------------------------------------------
+
+    def check(self, condition: Any, message: str) -> bool:
+        """Record ``message`` as a problem unless ``condition`` holds."""
+        if not condition:
+            self.outcome.problems.append(observe.redact(message, self.bench.token))
+        return bool(condition)
+
+    def check_failed(self, result: dict[str, Any], *needles: str, what: str = "") -> None:
+        """The module failed, and its message holds every needle (case-insensitive)."""
+        name = what or (result.get("case") or {}).get("name", "?")
+        if not self.check(result.get("failed"), f"{name}: expected a failure, got {short(result)}"):
+            return
+        msg = str(result.get("msg", "")).lower()
+        missing = [needle for needle in needles if needle.lower() not in msg]
+        self.check(not missing, f"{name}: failure message lacks {missing}: {result.get('msg')!r}")
+
+    def check_ok(self, result: dict[str, Any], what: str = "", **expected: Any) -> None:
+        """The module succeeded, with these keys of its result as given."""
+        name = what or (result.get("case") or {}).get("name", "?")
+        if not self.check(result and not result.get("failed"), f"{name}: expected success, got {short(result)}"):
+            return
+        for key, value in expected.items():
+            self.check(result.get(key) == value, f"{name}: expected {key}={value!r}, got {result.get(key)!r} ({short(result)})")
+
+    # the simulator ----------------------------------------------------------------------------------------
+
+    def reset(self, fleet: dict[str, Any]) -> dict[str, int]:
+        """Reset the simulator to ``fleet``; remembers and returns the server IDs."""
+        self.control.reset(fleet)
+        self.ids = observe.server_ids(self.control.state())
+        return self.ids
+
+    def mark_before(self) -> None:
+        """Remember the live snapshots now: what the run must not wrongly delete."""
+        self.before = observe.read_snapshots(self.control)
+
+    def expect(self, server: str, description: str, count: int = 1) -> None:
+        """At the end, ``count`` live snapshots of ``server`` with ``description`` must exist (available)."""
+        self.targets[(server, description)] = count
+
+    def create_path(self, server: str) -> str:
+        """The regex of the create_image path of a server."""
+        return rf"^/v1/servers/{self.ids[server]}/actions/create_image$"
+
+    # ansible-playbook -------------------------------------------------------------------------------------
+
+    def playbook(self, playbook: str | Path, extra_vars: dict[str, Any] | None = None, timeout: float | None = None, **kwargs: Any) -> PlaybookRun:
+        """Run a playbook in the foreground; counts leaks (and writes, in check mode)."""
+        return self.finish(self.start(playbook, extra_vars, **kwargs), check=kwargs.get("check", False), timeout=timeout)
+
+    def start(self, playbook: str | Path, extra_vars: dict[str, Any] | None = None, **kwargs: Any) -> RunningPlaybook:
+        """Start a playbook in the background; pass it to ``finish``."""
+        if kwargs.get("check"):
+            self.control.clear_requests()
+        return self.bench.start(playbook, extra_vars, **kwargs)
+
+    def finish(self, running: RunningPlaybook, check: bool = False, timeout: float | None = None) -> PlaybookRun:
+        """Wait for a playbook started with ``start``; counts leaks (and writes, in check mode)."""
+        run = running.finish() if timeout is None else running.finish(timeout)
+        self.check(not run.timed_out, f"{run.describe()}: did not finish in time")
+        leaks = observe.token_leaks(self.bench.token, {"stdout": run.stdout, "stderr": run.stderr}, [run.workdir])
+        self.outcome.leaks += len(leaks)
+        self.check(not leaks, f"{run.describe()}: the token appears in {leaks}")
+        if check:
+            written = observe.writes(self.control.requests())
+            self.outcome.check_writes += len(written)
+            self.check(not written, f"{run.describe()}: check mode wrote: {[observe.show_request(entry) for entry in written]}")
+        return run
+
+    def start_side_by_side(self, groups: list[list[dict[str, Any]]], label: str, **kwargs: Any) -> RunningPlaybook:
+        """Start ``snapshot.yml`` on one local host per group of cases: the groups run side by side, in one ansible-playbook."""
+        hosts = {f"{label}-{index}": {"cases": group} for index, group in enumerate(groups, start=1)}
+        return self.start("snapshot.yml", label=label, hosts=hosts, **kwargs)
+
+    def check_runs(self, runs: list[dict[str, Any]]) -> list[PlaybookRun]:
+        """Run several playbooks side by side in check mode (each ``Bench.start`` keyword arguments); counts their writes once."""
+        self.control.clear_requests()
+        started = [self.bench.start(check=True, **run) for run in runs]
+        finished = [self.finish(running) for running in started]
+        written = observe.writes(self.control.requests())
+        self.outcome.check_writes += len(written)
+        self.check(not written, f"check mode wrote: {[observe.show_request(entry) for entry in written]}")
+        return finished
+
+    def cases(self, playbook_cases: list[dict[str, Any]], **kwargs: Any) -> PlaybookRun:
+        """Run ``snapshot.yml`` with these cases (``{name, args, token_option}``) in the foreground."""
+        return self.playbook("snapshot.yml", {"cases": playbook_cases}, label=kwargs.pop("label", playbook_cases[0]["name"]), **kwargs)
+
+    # the end state ----------------------------------------------------------------------------------------
+
+    def conclude(self) -> Outcome:
+        """Read the end state and count expected/found snapshots, duplicates and wrong deletions."""
+        after = observe.read_snapshots(self.control)
+        self.save_evidence(after)
+        wrong = []
+        for (server, description), count in self.targets.items():
+            matching = [snap for snap in after.values() if snap.server_name == server and snap.description == description]
+            self.outcome.expected += count
+            self.outcome.found += len(matching)
+            if len(matching) != count or any(snap.status != "available" for snap in matching):
+                wrong.append(f"{server}/{description!r}: expected {count} available, found {[snap.show() for snap in matching]}")
+        shown = wrong[:5] + ([f"... and {len(wrong) - 5} more"] if len(wrong) > 5 else [])
+        for line in shown:
+            self.check(False, line)
+        groups = observe.duplicate_groups(after.values())
+        self.outcome.duplicates += sum(len(group) - 1 for group in groups)
+        for group in groups:
+            self.check(False, f"duplicate snapshots: {[snap.show() for snap in group]}")
+        gone = observe.wrongly_deleted(self.before, after, self.policy)
+        self.outcome.wrongly_deleted += len(gone)
+        self.check(not gone, f"wrongly deleted: {[snap.show() for snap in gone]}")
+        return self.outcome
+
+    def save_evidence(self, after: dict[int, observe.Snap]) -> None:
+        """Keep the request log and the end state of this run beside the runs' files."""
+        evidence = {"seed": self.seed, "requests": self.control.requests(), "snapshots": [vars(snap) for snap in after.values()]}
+        path = self.bench.workroot / f"evidence-{self.seed}.json"
+        path.write_text(json.dumps(evidence, indent=1), encoding="utf-8")
+
+
+def case(name: str, token_option: bool = False, **args: Any) -> dict[str, Any]:
+    """One case of ``snapshot.yml``: the module's arguments under a name."""
+    return {"name": name, "args": args, "token_option": token_option}
+
+
+def short(result: dict[str, Any]) -> str:
+    """The telling part of a module result, for messages."""
+    if not result:
+        return "no result"
+    keys = ("failed", "changed", "outcome", "adopted", "skipped", "msg")
+    return repr({key: result.get(key) for key in keys if key in result})

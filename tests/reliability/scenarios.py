@@ -1,0 +1,64 @@
+"""The 16 scenarios of issue 5, by number: what each is called, the function that runs it, and the fast subset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import scenarios_faults
+import scenarios_locks
+import scenarios_safety
+from context import RunContext
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario: run once per run of the suite with a fresh, seeded context.
+
+    ``seconds`` is about what one run takes (measured on a 2-core machine): the suite starts the longest first, so
+    that its lanes finish together.
+    """
+
+    number: int
+    slug: str
+    title: str
+    run: Callable[[RunContext], None]
+    seconds: float
+    fast: bool = False
+
+    @property
+    def label(self) -> str:
+        """``3. race on create_image`` for the table."""
+        return f"{self.number}. {self.title}"
+
+
+SCENARIOS = (
+    Scenario(1, "lock-wait", "lock held 5-30 s: waits", scenarios_locks.lock_waits, 28),
+    Scenario(2, "lock-timeout", "lock outlasts lock_timeout; skip; fail", scenarios_locks.lock_outlasts_timeout, 9),
+    Scenario(3, "race", "race for create_image (423, retry)", scenarios_locks.create_race, 15, fast=True),
+    Scenario(4, "ambiguous-create", "create applied, then 5xx or dropped", scenarios_faults.ambiguous_create, 12, fast=True),
+    Scenario(5, "rate-limit", "429 for a stretch", scenarios_faults.rate_limited, 20),
+    Scenario(6, "transient-reads", "transient 5xx on reads", scenarios_faults.transient_reads, 21),
+    Scenario(7, "action-fails", "snapshot action fails; rerun", scenarios_faults.action_fails, 14),
+    Scenario(8, "controller-killed", "controller killed mid-wait; rerun", scenarios_locks.controller_killed, 17),
+    Scenario(9, "concurrent-runs", "two playbook runs at once", scenarios_locks.concurrent_runs, 13),
+    Scenario(10, "rotation", "rotation with keep, DELETE fails", scenarios_faults.rotation, 16, fast=True),
+    Scenario(11, "quota", "snapshot quota reached", scenarios_faults.quota, 4),
+    Scenario(12, "server-gone", "server deleted mid-run or never there", scenarios_locks.server_gone, 17),
+    Scenario(13, "bad-input", "bad input: no write", scenarios_safety.bad_input, 13, fast=True),
+    Scenario(14, "token", "token never shown (-vvv)", scenarios_safety.token_never_shown, 16, fast=True),
+    Scenario(15, "check-mode", "check mode: no write", scenarios_safety.check_mode, 13, fast=True),
+    Scenario(16, "load", "load: 200 servers, a fifth locked", scenarios_locks.load, 33),
+)
+
+
+def select(names: str | None, fast: bool) -> list[Scenario]:
+    """The scenarios named (numbers or slugs, comma-separated), else the fast subset or all of them."""
+    if names:
+        wanted = {name.strip() for name in names.split(",") if name.strip()}
+        chosen = [scenario for scenario in SCENARIOS if str(scenario.number) in wanted or scenario.slug in wanted]
+        unknown = wanted - {str(scenario.number) for scenario in chosen} - {scenario.slug for scenario in chosen}
+        if unknown:
+            raise ValueError(f"unknown scenario(s) {sorted(unknown)}; known: {', '.join(f'{item.number}/{item.slug}' for item in SCENARIOS)}")
+        return chosen
+    return [scenario for scenario in SCENARIOS if scenario.fast] if fast else list(SCENARIOS)
