@@ -36,6 +36,7 @@ COLLECTIONS_ROOT = REPO_ROOT / ".tmp" / "collections"
 COLLECTION_LINK = COLLECTIONS_ROOT / "ansible_collections" / "lockaware" / "hcloud"
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
 FLEET_PLAYBOOK = REPO_ROOT / "playbooks" / "snapshot_fleet.yml"
+HOSTS_PLAYBOOK = REPO_ROOT / "playbooks" / "snapshot_hosts.yml"
 # Simulated seconds per real second. Every duration the suite asks of the simulator goes through sim_seconds().
 SPEED = 1.0
 PLAYBOOK_TIMEOUT = 300.0

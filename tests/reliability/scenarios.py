@@ -48,7 +48,7 @@ SCENARIOS = (
     Scenario(13, "bad-input", "bad input: no write", scenarios_safety.bad_input, 13, fast=True),
     Scenario(14, "token", "token never shown (-vvv)", scenarios_safety.token_never_shown, 16, fast=True),
     Scenario(15, "check-mode", "check mode: no write", scenarios_safety.check_mode, 13, fast=True),
-    Scenario(16, "load", "load: 200 servers, a fifth locked", scenarios_locks.load, 33),
+    Scenario(16, "load", "load: 200 servers, a fifth locked, 30 forks", scenarios_locks.load, 40),
 )
 
 
