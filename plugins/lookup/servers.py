@@ -21,6 +21,9 @@ options:
   _terms:
     description:
       - Names or IDs of the servers to return. Without terms, every server matching the filters is returned.
+      - A term is a server's name or, when it is all digits, a server's ID; a term that is the name of one server and
+        the ID of another is refused, naming both (the rule of the O(lockaware.hcloud.snapshot#module:server) option of
+        M(lockaware.hcloud.snapshot)).
     type: list
     elements: str
     required: false
@@ -102,19 +105,24 @@ _raw:
       elements: dict
 """
 
+from typing import Any
+
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import describe_failure
-from ansible_collections.lockaware.hcloud.plugins.module_utils._inventory import server_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import failure_message
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound, index_servers, pick_server
+from ansible_collections.lockaware.hcloud.plugins.plugin_utils.server_view import running_actions_by_server, server_view
+
+PREFIX = "lockaware.hcloud.servers: "
 
 
 class LookupModule(LookupBase):
     """``query('lockaware.hcloud.servers', ...)``."""
 
-    def run(self, terms, variables=None, **kwargs):
+    def run(self, terms: list, variables: dict | None = None, **kwargs: Any) -> list[dict]:
         self.set_options(var_options=variables, direct=kwargs)
         try:
             api = HcloudApi.connect(self.get_option("api_token"), self.get_option("api_endpoint"), self.get_option("request_timeout"))
@@ -122,12 +130,12 @@ class LookupModule(LookupBase):
             if self.get_option("include_running_actions"):
                 self._add_running_actions(api, servers)
         except ClientConfigError as exc:
-            raise AnsibleLookupError(f"lockaware.hcloud.servers: {exc}") from exc
+            raise AnsibleLookupError(f"{PREFIX}{exc}") from exc
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            raise AnsibleLookupError(f"lockaware.hcloud.servers: {self._explain(exc, self.get_option('api_endpoint'))}") from exc
+            raise AnsibleLookupError(PREFIX + failure_message(exc, f"listing the servers at {self.get_option('api_endpoint')}")) from exc
         return self._select(servers, terms)
 
-    def _servers(self, api):
+    def _servers(self, api: HcloudApi) -> list[dict]:
         params = {}
         for option in ("label_selector", "name"):
             if self.get_option(option):
@@ -137,37 +145,27 @@ class LookupModule(LookupBase):
         servers = api.get_all_concurrently("/servers", "servers", params=params, workers=self.get_option("concurrency"))
         return sorted((server_view(server) for server in servers), key=lambda server: server["name"])
 
-    def _add_running_actions(self, api, servers):
+    def _add_running_actions(self, api: HcloudApi, servers: list[dict]) -> None:
         actions = api.get_all_concurrently("/servers/actions", "actions", params={"status": "running"}, workers=self.get_option("concurrency"))
-        by_server = {}
-        for action in actions:
-            for resource in action.get("resources") or []:
-                if resource.get("type") == "server":
-                    by_server.setdefault(resource["id"], []).append({key: action.get(key) for key in ("id", "command", "started", "progress")})
+        by_server = running_actions_by_server(actions)
         for server in servers:
             server["running_actions"] = by_server.get(server["id"], [])
 
-    def _select(self, servers, terms):
+    def _select(self, servers: list[dict], terms: list) -> list[dict]:
+        """The servers the terms name, by the rule of ``_servers.pick_server``."""
         if not terms:
             return servers
-        by_key = {server["name"]: server for server in servers}
-        by_key.update({str(server["id"]): server for server in servers})
-        missing = [str(term) for term in terms if str(term) not in by_key]
+        by_name, by_id = index_servers(servers)
+        selected, missing = [], []
+        for term in (str(term) for term in terms):
+            try:
+                selected.append(pick_server(term, by_name.get(term), by_id.get(term)))
+            except ServerNotFound:
+                missing.append(term)
+            except AmbiguousServer as exc:
+                raise AnsibleLookupError(PREFIX + failure_message(exc)) from exc
         if missing and self.get_option("missing") == "error":
             raise AnsibleLookupError(
-                f"lockaware.hcloud.servers: no server named or numbered {', '.join(missing)} (after the filters); "
-                "check the names, or set missing=skip to leave unknown ones out"
+                f"{PREFIX}no server named or numbered {', '.join(missing)} (after the filters); check the names, or set missing=skip to leave unknown ones out"
             )
-        return [by_key[str(term)] for term in terms if str(term) in by_key]
-
-    @staticmethod
-    def _explain(exc, endpoint):
-        failure = describe_failure(exc)
-        if failure is None:
-            return f"cannot reach the API at {endpoint} ({type(exc).__name__}): check api_endpoint or HCLOUD_ENDPOINT and the network"
-        hints = {
-            "unauthorized": "the API token was refused: check api_token, the hcloud_api_token variable or HCLOUD_TOKEN",
-            "invalid_input": "the API refused the filters: check label_selector (e.g. 'backup=daily,env in (prod,staging)') and status",
-        }
-        hint = hints.get(failure["code"], "the API answered with an error")
-        return f"{hint}: {failure['message']} ({failure['code']})"
+        return selected

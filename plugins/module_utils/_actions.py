@@ -7,75 +7,46 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, sleep_until_next, sleep_within
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import StepFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, ProgressPacer, poll_backoff, sleep_until_next, sleep_within
 
 
-class ActionFailed(Exception):
+class ActionFailed(StepFailed):
     """An action ended with status error."""
 
-    def __init__(self, action):
+    def __init__(self, action: dict) -> None:
         error = action.get("error") or {}
         super().__init__(f"action {action['id']} ({action['command']}) failed: {error.get('message') or 'no message'} ({error.get('code') or 'no code'})")
         self.action = action
         self.failure = {"code": error.get("code"), "message": error.get("message"), "details": {"action_id": action["id"]}, "correlation_id": None}
 
 
-class WaitTimedOut(Exception):
+class WaitTimedOut(StepFailed):
     """A wait ran out of time; ``last`` is what was seen last (an action or an image)."""
 
-    def __init__(self, message, last=None):
+    def __init__(self, message: str, last: dict | None = None) -> None:
         super().__init__(message)
         self.last = last
 
 
-class SnapshotVanished(Exception):
+class SnapshotVanished(StepFailed):
     """The snapshot being waited for no longer exists (deleted, or its creation failed)."""
 
 
-def describe_action(action):
+def describe_action(action: dict) -> str:
     """``action 123 (rebuild, started 2026-01-01T10:00:00+00:00, 40%)``."""
     return f"action {action['id']} ({action.get('command')}, started {action.get('started')}, {action.get('progress', 0)}%)"
 
 
-def describe_actions(actions):
+def describe_actions(actions: list[dict]) -> str:
     """Several actions, for messages."""
     return "; ".join(describe_action(action) for action in actions) or "no action"
 
 
-def poll_backoff():
-    """The polling rhythm: about 1 s at first, growing to about 10 s (kind to the project's rate limit)."""
-    return Backoff(initial=1.0, factor=1.5, cap=10.0, jitter=0.2)
-
-
-class ProgressPacer:
-    """When to look at a running action again: when its progress says it should be done, within the backoff.
-
-    Actions report a progress in percent. From two readings the remaining time is estimated, and the next poll
-    is due then (at least the backoff's first delay, at most its cap); with no progress to go by, the backoff's
-    own rhythm is used. A long snapshot is then polled a handful of times, and its end is seen soon after.
-    """
-
-    def __init__(self, backoff, clock):
-        self._backoff = backoff
-        self._clock = clock
-        self._first = None
-
-    def next_delay(self, progress):
-        """Seconds until the next poll, given the latest progress reading (None if unknown)."""
-        now = self._clock()
-        if progress is None or progress >= 100:
-            return self._backoff.next_delay()
-        if self._first is None or progress < self._first[1]:
-            self._first = (now, progress)
-        first_time, first_progress = self._first
-        if progress == first_progress or now <= first_time:
-            return self._backoff.next_delay()
-        remaining = (100 - progress) * (now - first_time) / (progress - first_progress)
-        return min(self._backoff.cap, max(self._backoff.initial, remaining))
-
-
-def wait_for_action(api, action, deadline, sleep=time.sleep, backoff=None):
+def wait_for_action(api: Any, action: dict, deadline: Deadline, sleep: Callable[[float], None] = time.sleep, backoff: Backoff | None = None) -> dict:
     """Poll an action until it is no longer running; returns it, raises ``ActionFailed`` or ``WaitTimedOut``."""
     pacer = ProgressPacer(backoff or poll_backoff(), deadline.now)
     while action["status"] == "running":
@@ -87,7 +58,9 @@ def wait_for_action(api, action, deadline, sleep=time.sleep, backoff=None):
     return action
 
 
-def wait_for_snapshot(api, image, deadline, action=None, sleep=time.sleep, backoff=None):
+def wait_for_snapshot(
+    api: Any, image: dict, deadline: Deadline, action: dict | None = None, sleep: Callable[[float], None] = time.sleep, backoff: Backoff | None = None
+) -> tuple[dict, dict | None]:
     """Wait until a snapshot is available; returns ``(image, action)``.
 
     With its create action known, the action is polled (its error is the reason a snapshot fails); the image

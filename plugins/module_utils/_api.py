@@ -10,54 +10,51 @@ their failures are left to the caller, which reconciles a write of unknown outco
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.lockaware.hcloud.plugins.module_utils._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code, retry_read
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import could_be_id, pick_server
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import READ_PATIENCE, SYSTEM_CLOCK, Clock, Deadline
 
 PER_PAGE = 50
-READ_PATIENCE = 120
-
-
-class ServerNotFound(LookupError):
-    """No server has that name or ID."""
 
 
 class HcloudApi:
-    """The API calls of the collection, with bounded retries for reads."""
+    """The API calls of the collection (``_protocol.SnapshotApi``), with bounded retries for reads."""
 
-    def __init__(self, client, rate_limit, sleep=time.sleep, read_patience=READ_PATIENCE):
+    def __init__(self, client: Any, rate_limit: Any, clock: Clock = SYSTEM_CLOCK, read_patience: float = READ_PATIENCE) -> None:
         self.client = client
         self.rate_limit = rate_limit
-        self._sleep = sleep
+        self._clock = clock
         self._read_patience = read_patience
 
     @classmethod
-    def connect(cls, api_token, api_endpoint, request_timeout, **kwargs):
+    def connect(cls, api_token: str, api_endpoint: str, request_timeout: float | None, **kwargs: Any) -> HcloudApi:
         """Connect with the library's retries off and the rate limit headers observed."""
-        client = build_client(api_token, api_endpoint, request_timeout, library_retries=False)
+        client = build_client(api_token, api_endpoint, request_timeout)
         return cls(client, RateLimitObserver().attach(client), **kwargs)
 
     # reads ------------------------------------------------------------------------------------------------
 
-    def get(self, path, params=None, deadline=None):
+    def get(self, path: str, params: dict | None = None, deadline: Deadline | None = None) -> dict:
         """GET with retries of transient failures, bounded by ``deadline`` (or the default patience)."""
-        deadline = deadline or Deadline(self._read_patience)
-        return retry_read(lambda: self.client.request("GET", path, params=params), deadline, self.rate_limit, sleep=self._sleep)
+        deadline = deadline or Deadline(self._read_patience, clock=self._clock)
+        return retry_read(lambda: self.client.request("GET", path, params=params), deadline, self.rate_limit, sleep=self._clock.sleep)
 
-    def get_all(self, path, key, params=None, deadline=None):
+    def get_all(self, path: str, key: str, params: dict | None = None, deadline: Deadline | None = None) -> list[dict]:
         """Every item of a paginated list, following ``meta.pagination.next_page``."""
-        items, page = [], 1
+        items: list[dict] = []
+        page: int | None = 1
         while page:
             body = self.get(path, params={**(params or {}), "page": page, "per_page": PER_PAGE}, deadline=deadline)
             items.extend(body[key])
             page = ((body.get("meta") or {}).get("pagination") or {}).get("next_page")
         return items
 
-    def get_all_concurrently(self, path, key, params=None, workers=8, deadline=None):
+    def get_all_concurrently(self, path: str, key: str, params: dict | None = None, workers: int = 8, deadline: Deadline | None = None) -> list[dict]:
         """Like ``get_all``, but once the first page tells how many there are, fetch the rest in parallel.
 
         The result is in the API's order, the same as fetching the pages one after the other.
@@ -74,36 +71,37 @@ class HcloudApi:
             rest = pool.map(lambda page: self.get(path, params=dict(params, page=page), deadline=deadline)[key], range(2, last_page + 1))
             return [*first[key], *(item for page in rest for item in page)]
 
-    def server(self, name_or_id):
-        """The server with this ID (all digits) or name; raises ``ServerNotFound``."""
+    def server(self, name_or_id: str) -> dict:
+        """The server this name or ID means (``_servers.pick_server``): looked up by name, and by ID if all digits."""
         text = str(name_or_id)
-        if text.isdigit():
-            try:
-                return self.get(f"/servers/{text}")["server"]
-            except Exception as exc:
-                if error_code(exc) == "not_found":
-                    raise ServerNotFound(text) from exc
-                raise
-        servers = self.get("/servers", params={"name": text})["servers"]
-        if not servers:
-            raise ServerNotFound(text)
-        return servers[0]
+        named = next(iter(self.get("/servers", params={"name": text})["servers"]), None)
+        numbered = self._server_by_id(text) if could_be_id(text) else None
+        return pick_server(text, named, numbered)
 
-    def current_server(self, server_id):
+    def _server_by_id(self, text: str) -> dict | None:
+        try:
+            return self.get(f"/servers/{text}")["server"]
+        except Exception as exc:
+            if error_code(exc) == "not_found":
+                return None
+            raise
+
+    def current_server(self, server_id: int) -> dict:
         """The server with this ID as it is now."""
         return self.get(f"/servers/{server_id}")["server"]
 
-    def snapshots(self, label_selector=None, fresh=True):  # pylint: disable=unused-argument
-        """Every image of type snapshot (any status: filter status yourself), optionally narrowed by labels.
-
-        Always read from the API (``fresh`` matters for the caching facade of fleet runs).
-        """
+    def snapshots(self, label_selector: str | None = None) -> list[dict]:
+        """Every image of type snapshot (any status: filter status yourself), optionally narrowed by labels."""
         params = {"type": "snapshot"}
         if label_selector:
             params["label_selector"] = label_selector
         return self.get_all("/images", "images", params=params)
 
-    def image(self, image_id):
+    def snapshots_now(self, label_selector: str | None = None) -> list[dict]:
+        """The same: this client always reads from the API."""
+        return self.snapshots(label_selector)
+
+    def image(self, image_id: int) -> dict | None:
         """One image, or ``None`` if it no longer exists."""
         try:
             return self.get(f"/images/{image_id}")["image"]
@@ -112,31 +110,31 @@ class HcloudApi:
                 return None
             raise
 
-    def action(self, action_id):
+    def action(self, action_id: int) -> dict:
         """One action."""
         return self.get(f"/actions/{action_id}")["action"]
 
-    def running_actions(self, server_id, deadline=None):
+    def running_actions(self, server_id: int) -> list[dict]:
         """The actions now running on a server (what keeps it locked)."""
-        return self.get_all(f"/servers/{server_id}/actions", "actions", params={"status": "running"}, deadline=deadline)
+        return self.get_all(f"/servers/{server_id}/actions", "actions", params={"status": "running"})
 
     # writes (sent once) -----------------------------------------------------------------------------------
 
-    def create_snapshot(self, server_id, description, labels):
+    def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:
         """POST create_image; returns ``(action, image)``."""
         body = self.client.request(
             "POST", f"/servers/{server_id}/actions/create_image", json={"type": "snapshot", "description": description, "labels": labels}
         )
         return body["action"], body["image"]
 
-    def delete_image(self, image_id):
+    def delete_image(self, image_id: int) -> None:
         """DELETE an image."""
         self.client.request("DELETE", f"/images/{image_id}")
 
-    def protect_image(self, image_id):
+    def protect_image(self, image_id: int) -> dict:
         """Turn on delete protection; returns the action."""
         return self.client.request("POST", f"/images/{image_id}/actions/change_protection", json={"delete": True})["action"]
 
-    def server_action(self, server_id, command):
+    def server_action(self, server_id: int, command: str) -> dict:
         """POST a power action (shutdown, poweroff, poweron); returns the action."""
         return self.client.request("POST", f"/servers/{server_id}/actions/{command}")["action"]

@@ -7,15 +7,17 @@
 from __future__ import annotations
 
 import traceback
+from typing import Any
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
+HCLOUD_IMPORT_ERROR: str | None
 try:
     import hcloud
 except ImportError:
-    hcloud = None
+    hcloud = None  # type: ignore[assignment]
     HCLOUD_IMPORT_ERROR = traceback.format_exc()
 else:
     HCLOUD_IMPORT_ERROR = None
@@ -31,7 +33,7 @@ class ClientConfigError(ValueError):
     """The options given cannot build a client: the message says what to fix."""
 
 
-def api_argument_spec():
+def api_argument_spec() -> dict:
     """Argument spec of the options shared by every module (see the ``lockaware.hcloud.api`` doc fragment)."""
     return {
         "api_token": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["HCLOUD_TOKEN"])},
@@ -40,12 +42,11 @@ def api_argument_spec():
     }
 
 
-def build_client(api_token, api_endpoint=DEFAULT_API_ENDPOINT, request_timeout=DEFAULT_REQUEST_TIMEOUT, library_retries=True):
-    """Return an ``hcloud.Client`` for the given credentials.
+def build_client(api_token: str, api_endpoint: str = DEFAULT_API_ENDPOINT, request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT) -> Any:
+    """Return an ``hcloud.Client`` for the given credentials, with the library's own retries turned off.
 
-    ``library_retries=False`` turns off the retries the library makes on its own (it retries POST requests
-    on timeouts, 502, 504 and ``conflict``, which can apply a write twice); callers that write then retry
-    themselves, after reconciling with the API's state.
+    The library retries POST requests on timeouts, 502, 504 and ``conflict``, which can apply a write twice;
+    the collection retries itself, after reconciling with the API's state.
     """
     if hcloud is None:
         raise ClientConfigError(MISSING_HCLOUD_MESSAGE)
@@ -57,18 +58,17 @@ def build_client(api_token, api_endpoint=DEFAULT_API_ENDPOINT, request_timeout=D
         application_version=COLLECTION_VERSION,
         timeout=request_timeout,
     )
-    if not library_retries:
-        disable_library_retries(client)
+    disable_library_retries(client)
     return client
 
 
-def disable_library_retries(client):
+def disable_library_retries(client: Any) -> None:
     """Stop the library from repeating requests by itself (covered by a test that fails if this stops working)."""
     # pylint: disable-next=protected-access
     client._client._retry_max_retries = 0
 
 
-def _check_options(api_token, api_endpoint, request_timeout):
+def _check_options(api_token: str, api_endpoint: str, request_timeout: float | None) -> None:
     if not api_token:
         raise ClientConfigError("no API token given: set the api_token option or the HCLOUD_TOKEN environment variable")
     if not api_endpoint or not api_endpoint.startswith(("http://", "https://")):

@@ -1,64 +1,85 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Snapshot many servers from one module call, concurrently: one process instead of one per server."""
+"""Snapshot servers from one module call, concurrently: one process instead of one per server.
+
+A single ``server`` is a fleet of one: the same path, the same reads, the same requests as ``servers: [it]``.
+"""
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
 
 from __future__ import annotations
 
 import dataclasses
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask, TaskFailed
-
-OUTCOMES = ("created", "adopted", "unchanged", "skipped", "deleted", "failed")
+from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK, Clock
+from ansible_collections.lockaware.hcloud.plugins.module_utils._views import fleet_member_view, fleet_view
 
 
 class FleetRun:
     """Run one ``SnapshotTask`` per server, at most ``concurrency`` at a time.
 
-    Each task writes through its own API connection; reads that every task makes (servers, snapshots, running
-    actions, the actions being waited for) are shared, so a large fleet costs a few requests per server.
+    Reads that every task makes (servers, snapshots, running actions, the actions being waited for) are shared,
+    so a large fleet costs a few requests per server. Each task writes through its own connection; a fleet of
+    one uses the shared connection for that too.
     """
 
-    def __init__(self, connect, options, servers, concurrency=256, check_mode=False, sleep=time.sleep):
+    def __init__(
+        self,
+        connect: Callable[[], HcloudApi],
+        options: SnapshotOptions,
+        servers: list[str],
+        concurrency: int = 256,
+        check_mode: bool = False,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._connect = connect
         self._options = options
         self._servers = list(dict.fromkeys(servers))
         self._concurrency = max(1, concurrency)
         self._check_mode = check_mode
-        self._sleep = sleep
-        self._shared = SharedReads(connect())
+        self._clock = clock
+        self._shared = SharedReads(connect(), clock=clock, fleet_size=len(self._servers))
 
-    def _one(self, server):
-        started = time.monotonic()
+    def _outcome(self, server: str) -> dict | TaskFailed:
+        """The server's result, or its failure (with the result so far)."""
         try:
-            api = FleetTaskApi(self._connect(), self._shared)
-            task = SnapshotTask(api, dataclasses.replace(self._options, server=server), check_mode=self._check_mode, sleep=self._sleep)
-            result = task.run()
-        except TaskFailed as failed:
-            result = dict(failed.result(), failed=True, outcome="failed")
-            result.pop("exception", None)
+            own = self._shared.api if len(self._servers) == 1 else self._connect()
+            task = SnapshotTask(FleetTaskApi(own, self._shared), dataclasses.replace(self._options, server=server), self._check_mode, self._clock)
+            return task.run()
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            result = {"failed": True, "outcome": "failed", "changed": False, "msg": f"server {server}: {type(exc).__name__}: {exc}"}
-        result["server"] = server
-        result["seconds"] = round(time.monotonic() - started, 1)
-        result.pop("diff", None)
-        return result
+            return TaskFailed.of(exc, f"server {server}")
 
-    def run(self):
-        """Every server's result, in the order given, and a summary."""
+    def _timed(self, server: str) -> tuple[str, dict | TaskFailed, float]:
+        started = self._clock()
+        outcome = self._outcome(server)
+        return server, outcome, self._clock() - started
+
+    def outcomes(self) -> list[tuple[str, dict | TaskFailed, float]]:
+        """Every server's outcome and seconds, in the order given."""
         if not self._servers:
-            return {"changed": False, "results": [], "summary": dict.fromkeys(OUTCOMES, 0), "msg": "no servers given"}
+            return []
         with ThreadPoolExecutor(max_workers=min(self._concurrency, len(self._servers))) as pool:
-            results = list(pool.map(self._one, self._servers))
-        summary = dict.fromkeys(OUTCOMES, 0)
-        for result in results:
-            summary[result["outcome"]] += 1
-        failed = [result["server"] for result in results if result["outcome"] == "failed"]
-        msg = ", ".join(f"{count} {name}" for name, count in summary.items() if count) + f" of {len(results)} servers"
-        if failed:
-            msg += f"; failed: {', '.join(failed)}"
-        return {"changed": any(result.get("changed") for result in results), "results": results, "summary": summary, "failed_servers": failed, "msg": msg}
+            return list(pool.map(self._timed, self._servers))
+
+    def run(self) -> dict:
+        """With ``servers``: every server's result, in the order given, and a summary."""
+        results = []
+        for server, outcome, seconds in self.outcomes():
+            failed = isinstance(outcome, TaskFailed)
+            result = outcome.result() if isinstance(outcome, TaskFailed) else outcome
+            results.append(fleet_member_view(result, server, seconds, failed=failed))
+        return fleet_view(results)
+
+    def run_one(self) -> dict:
+        """With ``server``: the one server's result; raises its ``TaskFailed``."""
+        ((_server, outcome, _seconds),) = self.outcomes()
+        if isinstance(outcome, TaskFailed):
+            raise outcome
+        return outcome

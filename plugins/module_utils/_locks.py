@@ -7,12 +7,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import ProgressPacer, describe_actions, poll_backoff
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import sleep_within
+from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import describe_actions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, ProgressPacer, poll_backoff, sleep_within
+from ansible_collections.lockaware.hcloud.plugins.module_utils._views import lock_view
 
-ON_LOCKED_CHOICES = ("wait", "skip", "fail")
+Action = dict
 
 
 @dataclass
@@ -22,21 +26,20 @@ class LockReport:
     waited: float = 0.0
     seen: dict = field(default_factory=dict)
 
-    def record(self, actions):
+    def record(self, actions: list[Action]) -> None:
         """Remember actions seen running."""
         for action in actions:
             self.seen[action["id"]] = action
 
-    def as_result(self):
+    def as_result(self) -> dict:
         """The ``lock`` key of the module's result."""
-        actions = [{key: action.get(key) for key in ("id", "command", "started", "progress", "status")} for action in self.seen.values()]
-        return {"waited": round(self.waited, 1), "actions": actions}
+        return lock_view(self.waited, list(self.seen.values()))
 
 
-class LockTimedOut(Exception):
+class LockTimedOut(TaskFailed):
     """The server stayed locked until the deadline."""
 
-    def __init__(self, server_name, actions, seconds):
+    def __init__(self, server_name: str, actions: list[Action], seconds: float | None) -> None:
         super().__init__(
             f"server {server_name} was still locked after waiting {seconds:g} s (lock_timeout) by {describe_actions(actions)}; "
             "raise lock_timeout, or use on_locked=skip to skip locked servers"
@@ -44,14 +47,22 @@ class LockTimedOut(Exception):
         self.actions = actions
 
 
-def wait_until_unlocked(fetch_running, server_name, deadline, report, sleep=time.sleep, backoff=None, actions=None):
+def wait_until_unlocked(
+    fetch_running: Callable[[], list[Action]],
+    server_name: str,
+    deadline: Deadline,
+    report: LockReport,
+    sleep: Callable[[float], None] = time.sleep,
+    backoff: Backoff | None = None,
+    actions: list[Action] | None = None,
+) -> None:
     """Poll ``fetch_running()`` until it returns no action; raises ``LockTimedOut`` at the deadline.
 
     ``actions``, if given, is what a caller has just fetched: the first poll is then skipped. Polls are paced by
     the progress of the blocking action (see ``ProgressPacer``).
     """
     backoff = backoff or poll_backoff()
-    pacer, blocking_id = None, None
+    pacer, blocking_id = ProgressPacer(backoff, deadline.now), None
     started = deadline.elapsed()
     try:
         while True:
@@ -61,9 +72,41 @@ def wait_until_unlocked(fetch_running, server_name, deadline, report, sleep=time
             if not actions:
                 return
             if actions[0]["id"] != blocking_id:
-                pacer, blocking_id = ProgressPacer(backoff, deadline.now), actions[0]["id"]
+                if blocking_id is not None:
+                    pacer = ProgressPacer(backoff, deadline.now)
+                blocking_id = actions[0]["id"]
             if not sleep_within(deadline, pacer.next_delay(actions[0].get("progress")), sleep):
                 raise LockTimedOut(server_name, actions, deadline.seconds)
             actions = None
     finally:
         report.waited += deadline.elapsed() - started
+
+
+@dataclass(frozen=True)
+class LockPass:
+    """How a server's lock was passed: whether it was locked at first, and the actions to skip for (on_locked=skip)."""
+
+    was_locked: bool
+    skipped_for: list[Action] | None = None
+
+
+def locked_message(server_name: str, actions: list[Action]) -> str:
+    """The failure of on_locked=fail."""
+    return f"server {server_name} is locked by {describe_actions(actions)}; use on_locked=wait to wait for it, or on_locked=skip"
+
+
+def pass_lock(api: Any, server: dict, on_locked: str, deadline: Deadline, report: LockReport, sleep: Callable[[float], None]) -> LockPass:
+    """Return once the server runs no action, or say to skip it; wait, skip or fail as ``on_locked`` says."""
+    name = server["name"]
+    with doing(f"checking the running actions of server {name}"):
+        running = api.running_actions(server["id"])
+    report.record(running)
+    if not running:
+        return LockPass(was_locked=False)
+    if on_locked == "skip":
+        return LockPass(was_locked=True, skipped_for=running)
+    if on_locked == "fail":
+        raise TaskFailed(locked_message(name, running))
+    with doing(f"waiting for server {name} to be unlocked"):
+        wait_until_unlocked(lambda: api.running_actions(server["id"]), name, deadline, report, sleep=sleep, actions=running)
+    return LockPass(was_locked=True)

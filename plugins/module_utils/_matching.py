@@ -26,11 +26,7 @@ class SnapshotIdentity:
     labels: dict = field(default_factory=dict)
     max_age: float | None = None
 
-    def label_selector(self):
-        """A label selector narrowing the API's list to snapshots carrying all of our labels (None if no labels)."""
-        return label_selector(self.labels)
-
-    def matches(self, image, now):
+    def matches(self, image: dict, now: datetime.datetime) -> bool:
         """Whether an image (the API's JSON) is a live snapshot of this identity."""
         if not is_live_snapshot_of(image, self.server_id) or not has_labels(image, self.labels):
             return False
@@ -39,44 +35,44 @@ class SnapshotIdentity:
         return image.get("description") == self.description
 
 
-def is_live_snapshot_of(image, server_id):
+def is_live_snapshot_of(image: dict, server_id: int) -> bool:
     """A snapshot created from this server that is being created or available."""
     created_from = image.get("created_from") or {}
     return image.get("type") == "snapshot" and created_from.get("id") == server_id and image.get("status") in LIVE_STATUSES
 
 
-def has_labels(image, labels):
+def has_labels(image: dict, labels: dict) -> bool:
     """Whether the image carries every one of ``labels`` with the same value."""
     own = image.get("labels") or {}
     return all(own.get(key) == value for key, value in labels.items())
 
 
-def is_managed(image):
+def is_managed(image: dict) -> bool:
     """Whether this collection created the image."""
     return (image.get("labels") or {}).get(MANAGED_LABEL) == MANAGED_VALUE
 
 
-def label_selector(labels):
+def label_selector(labels: dict) -> str | None:
     """``k1=v1,k2=v2`` for the API's ``label_selector``, or None."""
     return ",".join(f"{key}={value}" for key, value in sorted(labels.items())) or None
 
 
-def parse_time(text):
+def parse_time(text: str) -> datetime.datetime:
     """An API timestamp (ISO 8601) as an aware datetime."""
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def age_seconds(image, now):
+def age_seconds(image: dict, now: datetime.datetime) -> float:
     """Seconds since the image was created."""
     return (now - parse_time(image["created"])).total_seconds()
 
 
-def newest_first(images):
+def newest_first(images: list[dict]) -> list[dict]:
     """Images sorted newest first (by creation time, then ID)."""
     return sorted(images, key=lambda image: (parse_time(image["created"]), image["id"]), reverse=True)
 
 
-def find_matches(images, identity, now):
+def find_matches(images: list[dict], identity: SnapshotIdentity, now: datetime.datetime) -> list[dict]:
     """The images that match ``identity``, newest first, available ones before ones still being created."""
     matches = [image for image in images if identity.matches(image, now)]
     return sorted(newest_first(matches), key=lambda image: image["status"] != "available")

@@ -7,34 +7,33 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 
 class RateLimitObserver:
     """Remembers the RateLimit-* headers of the last response the client received."""
 
-    def __init__(self, clock=time.time):
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self.limit = None
-        self.remaining = None
-        self.reset = None
-        self.lowest_remaining = None
+        self.limit: int | None = None
+        self.remaining: int | None = None
+        self.reset: int | None = None
 
-    def attach(self, client):
+    def attach(self, client: Any) -> RateLimitObserver:
         """Watch every response of an ``hcloud.Client`` (through its requests session's response hook)."""
         # pylint: disable-next=protected-access
         client._client._session.hooks["response"].append(self.observe)
         return self
 
-    def observe(self, response, *args, **kwargs):  # pylint: disable=unused-argument
+    def observe(self, response: Any, *args: Any, **kwargs: Any) -> None:  # pylint: disable=unused-argument
         """requests response hook."""
         headers = response.headers
         self.limit = _int_or(headers.get("RateLimit-Limit"), self.limit)
         self.remaining = _int_or(headers.get("RateLimit-Remaining"), self.remaining)
         self.reset = _int_or(headers.get("RateLimit-Reset"), self.reset)
-        if self.remaining is not None and (self.lowest_remaining is None or self.remaining < self.lowest_remaining):
-            self.lowest_remaining = self.remaining
 
-    def seconds_until_next_request(self):
+    def seconds_until_next_request(self) -> float:
         """How long to wait before one request is allowed again, from the last headers (1 s when no headers were seen)."""
         if self.reset is None or self.limit is None or self.remaining is None:
             return 1.0
@@ -43,7 +42,7 @@ class RateLimitObserver:
         return max(1.0, until_full / missing)
 
 
-def _int_or(value, default):
+def _int_or(value: Any, default: int | None) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):

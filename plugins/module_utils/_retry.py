@@ -11,14 +11,18 @@ reconciled with the API's state by the caller.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, sleep_until_next
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, read_retry_backoff, sleep_until_next
 
 try:
     from hcloud import APIException
     from requests.exceptions import RequestException
 except ImportError:
-    APIException = RequestException = None
+    APIException = RequestException = None  # type: ignore[assignment,misc]
+
+T = TypeVar("T")
 
 # Errors after which the API has certainly not applied the request.
 NOT_APPLIED_CODES = frozenset(
@@ -45,22 +49,22 @@ NOT_APPLIED_CODES = frozenset(
 PASSING_CODES = frozenset({"rate_limit_exceeded", "locked", "conflict", "maintenance", "resource_unavailable"})
 
 
-def error_code(exc):
+def error_code(exc: BaseException) -> Any:
     """The API's error code of ``exc`` (a string, or an HTTP status for bodies without one), else ``None``."""
     return exc.code if APIException is not None and isinstance(exc, APIException) else None
 
 
-def is_transport_error(exc):
+def is_transport_error(exc: BaseException) -> bool:
     """No answer at all: connection refused or dropped, or the request timed out."""
     return RequestException is not None and isinstance(exc, RequestException)
 
 
-def is_rate_limited(exc):
+def is_rate_limited(exc: BaseException) -> bool:
     """The API refused the request because the project's request budget is used up."""
     return error_code(exc) == "rate_limit_exceeded"
 
 
-def outcome_unknown(exc):
+def outcome_unknown(exc: BaseException) -> bool:
     """Whether a write that failed this way may have been applied all the same (server errors, lost answers)."""
     if is_transport_error(exc):
         return True
@@ -68,14 +72,21 @@ def outcome_unknown(exc):
     return code is not None and code not in NOT_APPLIED_CODES
 
 
-def is_retryable_read_error(exc):
+def is_retryable_read_error(exc: BaseException) -> bool:
     """Whether a read that failed this way is worth another try."""
     return outcome_unknown(exc) or error_code(exc) in PASSING_CODES
 
 
-def retry_read(call, deadline, rate_limit, sleep=time.sleep, max_attempts=6, backoff=None):
+def retry_read(
+    call: Callable[[], T],
+    deadline: Deadline,
+    rate_limit: Any,
+    sleep: Callable[[float], None] = time.sleep,
+    max_attempts: int = 6,
+    backoff: Backoff | None = None,
+) -> T:
     """Call ``call()`` until it succeeds; retry transient failures a few times and rate limits until the deadline."""
-    backoff = backoff or Backoff(initial=0.5, factor=2.0, cap=8.0)
+    backoff = backoff or read_retry_backoff()
     failures = 0
     while True:
         try:

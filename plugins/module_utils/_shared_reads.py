@@ -7,6 +7,9 @@ looking up each server, listing the snapshots once per server and polling each a
 servers and snapshots are listed once, the running actions of all servers are fetched together, and the actions
 being waited for are polled together (``GET /actions?id=..&id=..``), at most once per ``interval`` seconds.
 Writes, and reads that must be fresh (finding a request of unknown outcome), still go to each task's own client.
+
+A single ``server`` is a fleet of one and takes the same path; its one server is looked up by name (and ID)
+rather than by listing them all.
 """
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
@@ -15,41 +18,48 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import index_servers, pick_server
 
 SHARED_POLL_INTERVAL = 1.0
+# From this many servers on, one listing of all servers is cheaper than looking each one up.
+LIST_SERVERS_FROM = 2
 
 
 class SharedReads:
-    """Caches and batches reads for many tasks; thread-safe."""
+    """Caches and batches reads for many tasks; thread-safe. ``fleet_size`` decides how servers are looked up."""
 
-    def __init__(self, api, interval=SHARED_POLL_INTERVAL, clock=time.monotonic):
-        self._api = api
+    def __init__(
+        self, api: HcloudApi, interval: float = SHARED_POLL_INTERVAL, clock: Callable[[], float] = time.monotonic, fleet_size: int | None = None
+    ) -> None:
+        self.api = api
         self._interval = interval
         self._clock = clock
+        self._list_servers = fleet_size is None or fleet_size >= LIST_SERVERS_FROM
         self._lock = threading.Lock()
-        self._servers = None
-        self._snapshots = {}
-        self._running = None
-        self._running_at = None
-        self._actions = {}
-        self._actions_at = None
+        self._servers: tuple[dict, dict] | None = None
+        self._snapshots: dict = {}
+        self._running: list = []
+        self._running_at: float | None = None
+        self._actions: dict = {}
+        self._actions_at: float | None = None
 
-    def server(self, name_or_id):
-        """A server from one listing of all servers (made on first use)."""
+    def server(self, name_or_id: str) -> dict:
+        """The server a value means (``_servers.pick_server``), from one listing of all servers made on first use."""
+        text = str(name_or_id)
+        if not self._list_servers:
+            return self.api.server(text)
         with self._lock:
             if self._servers is None:
-                servers = self._api.get_all_concurrently("/servers", "servers")
-                self._servers = {server["name"]: server for server in servers}
-                self._servers.update({str(server["id"]): server for server in servers})
-        server = self._servers.get(str(name_or_id))
-        if server is None:
-            raise ServerNotFound(str(name_or_id))
-        return server
+                self._servers = index_servers(self.api.get_all_concurrently("/servers", "servers"))
+        by_name, by_id = self._servers
+        return pick_server(text, by_name.get(text), by_id.get(text))
 
-    def snapshots(self, label_selector=None):
+    def snapshots(self, label_selector: str | None = None) -> list[dict]:
         """The project's snapshots carrying the selector's labels, listed again at most every ``interval`` seconds.
 
         Refreshing keeps a task that starts late in a long run from missing a snapshot another client made
@@ -59,25 +69,25 @@ class SharedReads:
             fetched_at, images = self._snapshots.get(label_selector, (None, None))
             if self._stale(fetched_at):
                 params = {"type": "snapshot", **({"label_selector": label_selector} if label_selector else {})}
-                images = self._api.get_all_concurrently("/images", "images", params=params)
+                images = self.api.get_all_concurrently("/images", "images", params=params)
                 self._snapshots[label_selector] = (self._clock(), images)
             return list(images)
 
-    def running_actions(self, server_id):
+    def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on a server, from one listing of every server's running actions."""
         with self._lock:
             if self._stale(self._running_at):
-                self._running = self._api.get_all_concurrently("/servers/actions", "actions", params={"status": "running"})
+                self._running = self.api.get_all_concurrently("/servers/actions", "actions", params={"status": "running"})
                 self._running_at = self._clock()
             running = self._running
         return [action for action in running if _concerns(action, server_id)]
 
-    def forget_running(self):
+    def forget_running(self) -> None:
         """Fetch the running actions anew on the next call (after a ``locked`` answer showed the list is stale)."""
         with self._lock:
             self._running_at = None
 
-    def action(self, action_id):
+    def action(self, action_id: int) -> dict:
         """An action, polled together with every other action some task waits for."""
         with self._lock:
             # An action not seen yet was running when its task got it; it is fetched with the next batch.
@@ -86,57 +96,60 @@ class SharedReads:
                 self._refresh_actions()
             return dict(self._actions[action_id])
 
-    def _refresh_actions(self):
+    def _refresh_actions(self) -> None:
         waiting = sorted(action_id for action_id, action in self._actions.items() if action["status"] == "running")
         for start in range(0, len(waiting), PER_PAGE):
             chunk = waiting[start : start + PER_PAGE]
-            body = self._api.get("/actions", params={"id": chunk, "per_page": PER_PAGE})
+            body = self.api.get("/actions", params={"id": chunk, "per_page": PER_PAGE})
             self._actions.update({action["id"]: action for action in body["actions"]})
         self._actions_at = self._clock()
 
-    def _stale(self, fetched_at):
+    def _stale(self, fetched_at: float | None) -> bool:
         return fetched_at is None or self._clock() - fetched_at >= self._interval
 
 
-def _concerns(action, server_id):
+def _concerns(action: dict, server_id: int) -> bool:
     return any(resource.get("type") == "server" and resource.get("id") == server_id for resource in action.get("resources") or [])
 
 
 class FleetTaskApi:
-    """What one task of a fleet run sees as its API: shared reads, its own client for writes and fresh reads."""
+    """What one task of a fleet run sees as its API (``_protocol.SnapshotApi``): shared reads, its own client for
+    writes and for reads that must be fresh."""
 
-    def __init__(self, own, shared):
+    def __init__(self, own: HcloudApi, shared: SharedReads) -> None:
         self._own = own
         self._shared = shared
-        self.rate_limit = own.rate_limit
+        self.rate_limit: Any = own.rate_limit
 
-    def server(self, name_or_id):
+    def server(self, name_or_id: str) -> dict:
         """Shared."""
         return self._shared.server(name_or_id)
 
-    def current_server(self, server_id):
+    def current_server(self, server_id: int) -> dict:
         """Own, fresh (the power steps follow the server's status)."""
         return self._own.current_server(server_id)
 
-    def snapshots(self, label_selector=None, fresh=False):
-        """Shared, unless the caller must see the API as it is now (``fresh``)."""
-        if fresh:
-            return self._own.snapshots(label_selector)
+    def snapshots(self, label_selector: str | None = None) -> list[dict]:
+        """Shared, listed again at most every few seconds."""
         return self._shared.snapshots(label_selector)
 
-    def running_actions(self, server_id, deadline=None):  # pylint: disable=unused-argument
+    def snapshots_now(self, label_selector: str | None = None) -> list[dict]:
+        """Own, fresh."""
+        return self._own.snapshots(label_selector)
+
+    def running_actions(self, server_id: int) -> list[dict]:
         """Shared, refreshed at most every few seconds."""
         return self._shared.running_actions(server_id)
 
-    def action(self, action_id):
+    def action(self, action_id: int) -> dict:
         """Shared, polled in batches."""
         return self._shared.action(action_id)
 
-    def image(self, image_id):
+    def image(self, image_id: int) -> dict | None:
         """Own, fresh."""
         return self._own.image(image_id)
 
-    def create_snapshot(self, server_id, description, labels):
+    def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:
         """Own; a ``locked`` answer means the shared list of running actions is stale."""
         try:
             return self._own.create_snapshot(server_id, description, labels)
@@ -145,14 +158,14 @@ class FleetTaskApi:
                 self._shared.forget_running()
             raise
 
-    def delete_image(self, image_id):
+    def delete_image(self, image_id: int) -> None:
         """Own."""
         self._own.delete_image(image_id)
 
-    def protect_image(self, image_id):
+    def protect_image(self, image_id: int) -> dict:
         """Own."""
         return self._own.protect_image(image_id)
 
-    def server_action(self, server_id, command):
+    def server_action(self, server_id: int, command: str) -> dict:
         """Own."""
         return self._own.server_action(server_id, command)

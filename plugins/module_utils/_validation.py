@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -18,7 +19,7 @@ class InvalidOption(ValueError):
     """A user-supplied option is invalid; the message names it and says how to fix it."""
 
 
-def parse_duration(value, option):
+def parse_duration(value: Any, option: str) -> float:
     """Seconds from an int/float or a text such as ``90``, ``30m``, ``23h``, ``1d12h``, ``1h30m``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
@@ -33,7 +34,7 @@ def parse_duration(value, option):
     return seconds
 
 
-def label_key_problem(key):
+def label_key_problem(key: str) -> str | None:
     """Why ``key`` is not a valid Hetzner Cloud label key, or None."""
     prefix, slash, name = key.rpartition("/")
     if slash and not prefix:
@@ -47,14 +48,14 @@ def label_key_problem(key):
     return None
 
 
-def label_value_problem(value):
+def label_value_problem(value: str) -> str | None:
     """Why ``value`` is not a valid label value, or None."""
     if value == "" or _LABEL_NAME.match(value):
         return None
     return "values must be empty or 1 to 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
 
 
-def check_labels(labels, option="labels"):
+def check_labels(labels: dict | None, option: str = "labels") -> dict[str, str]:
     """Labels as strings, or ``InvalidOption`` naming the first bad key or value."""
     checked = {}
     for raw_key, raw_value in (labels or {}).items():
@@ -69,7 +70,7 @@ def check_labels(labels, option="labels"):
     return checked
 
 
-def check_non_negative(params, names):
+def check_non_negative(params: dict, names: tuple[str, ...]) -> None:
     """Each named option, when set, is zero or more."""
     for name in names:
         value = params.get(name)

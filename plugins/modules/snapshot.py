@@ -28,13 +28,16 @@ extends_documentation_fragment:
 options:
   server:
     description:
-      - Name or ID of the server.
+      - Name or ID of the server. A value is a server's name or, when it is all digits, a server's ID; a value that
+        is the name of one server and the ID of another is refused, naming both. O(server=web1) does what
+        O(servers=[web1]) does, and sends the same requests.
       - Exactly one of O(server) and O(servers) is required.
     type: str
   servers:
     description:
       - Names or IDs of several servers to snapshot in one task, at most O(concurrency) at a time, each with the other
         options. One task for a whole fleet costs one module process instead of one per server.
+      - Each value is a name or ID as for O(server).
       - The result lists each server's outcome in RV(results). The task fails if any server failed, after trying all.
       - Exactly one of O(server) and O(servers) is required.
     type: list
@@ -279,13 +282,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotOptions, SnapshotTask, TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 
 
 def argument_spec():
-    """Options of the module."""
+    """Options of the module: the only place their defaults are written down."""
     return dict(
         api_argument_spec(),
         server={"type": "str"},
@@ -309,21 +313,17 @@ def argument_spec():
     )
 
 
-def run(module):
-    """Check every option, connect, then run the task for one server or for several."""
-    params = module.params
-    servers = params["servers"]
+def run(params, check_mode=False):
+    """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one."""
     try:
-        if servers is not None and params["concurrency"] < 1:
-            raise InvalidOption(f"concurrency must be 1 or more, got {params['concurrency']}")
-        options = SnapshotOptions.from_params(dict(params, server=params["server"] if servers is None else "each of servers"))
+        options = SnapshotOptions.from_params(params)
         connect = functools.partial(HcloudApi.connect, params["api_token"], params["api_endpoint"], params["request_timeout"])
-        api = connect()
+        fleet = FleetRun(connect, options, targets(params), params["concurrency"], check_mode=check_mode)
     except (InvalidOption, ClientConfigError) as exc:
         raise TaskFailed(str(exc)) from exc
-    if servers is None:
-        return SnapshotTask(api, options, check_mode=module.check_mode).run()
-    result = FleetRun(connect, options, servers, params["concurrency"], check_mode=module.check_mode).run()
+    if params["servers"] is None:
+        return fleet.run_one()
+    result = fleet.run()
     if result["failed_servers"]:
         raise TaskFailed(result.pop("msg"), **result)
     return result
@@ -337,7 +337,7 @@ def main():
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
-        result = run(module)
+        result = run(module.params, module.check_mode)
     except TaskFailed as failed:
         module.fail_json(**failed.result())
     module.exit_json(**result)

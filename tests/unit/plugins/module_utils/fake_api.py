@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test doubles for the unit tests: a fake clock, a fake rate limit observer and an in-memory ``HcloudApi``.
+"""Test doubles for the unit tests: a fake clock, a fake rate limit observer, an in-memory project that implements
+the API protocol (``_protocol.SnapshotApi``) and a transport that serves the real ``HcloudApi`` from it.
 
 The fake API speaks the same plain dicts (the API's JSON) as ``_api.HcloudApi`` and records every call, so
 tests can assert which requests a task made, and which of them were writes.
@@ -10,8 +11,11 @@ from __future__ import annotations
 
 import copy
 import datetime
+import threading
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import ServerNotFound
+from hcloud import APIException
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import pick_server
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -204,17 +208,25 @@ class FakeApi:
     def server(self, name_or_id):
         self._record("server", name_or_id)
         text = str(name_or_id)
-        for server in self.servers.values():
-            if str(server["id"]) == text or server["name"] == text:
-                return dict(server)
-        raise ServerNotFound(text)
+        named = next((server for server in self.servers.values() if server["name"] == text), None)
+        numbered = self.servers.get(int(text)) if text.isdigit() else None
+        return dict(pick_server(text, named, numbered))
 
     def current_server(self, server_id):
         """The server as it is now (the same store: the fake has no cache)."""
-        return self.server(server_id)
+        self._record("current_server", server_id)
+        return dict(self.servers[server_id])
 
-    def snapshots(self, label_selector=None, fresh=True):  # pylint: disable=unused-argument
+    def snapshots(self, label_selector=None):
         self._record("snapshots", label_selector)
+        return self._snapshots(label_selector)
+
+    def snapshots_now(self, label_selector=None):
+        """The same store: the fake has no cache."""
+        self._record("snapshots_now", label_selector)
+        return self._snapshots(label_selector)
+
+    def _snapshots(self, label_selector):
         wanted = parse_selector(label_selector)
         return [
             copy.deepcopy(image)
@@ -222,7 +234,7 @@ class FakeApi:
             if image["type"] == "snapshot" and all((image.get("labels") or {}).get(key) == value for key, value in wanted.items())
         ]
 
-    def running_actions(self, server_id, deadline=None):  # pylint: disable=unused-argument
+    def running_actions(self, server_id):  # pylint: disable=unused-argument
         self._record("running_actions", server_id)
         return copy.deepcopy(self.running.pop(0)) if self.running else []
 
@@ -296,3 +308,70 @@ class FakeApi:
         action = self._new_action(command)
         self._server_status_after[action["id"]] = (server_id, "running" if command == "poweron" else "off")
         return copy.deepcopy(action)
+
+
+def not_found(what):
+    return APIException(code="not_found", message=f"{what} not found", details=None, correlation_id="fake")
+
+
+def one_page(key, items):
+    return {key: items, "meta": {"pagination": {"page": 1, "per_page": 50, "last_page": 1, "next_page": None, "total_entries": len(items)}}}
+
+
+class FakeTransport:
+    """The ``request`` of an ``hcloud.Client``, answered from a ``FakeApi``'s project.
+
+    With it the real ``HcloudApi`` (and the fleet's shared reads on top of it) runs against the same in-memory
+    project as the fake itself; ``calls`` records every request as ``(method, path, params)``.
+    """
+
+    def __init__(self, api):
+        self.api = api
+        self.calls = []
+        self._lock = threading.Lock()
+
+    def request(self, method, path, params=None, json=None):
+        with self._lock:
+            self.calls.append((method, path, dict(params or {})))
+            return self._answer(method, path.strip("/").split("/"), params or {}, json or {})
+
+    def _answer(self, method, parts, params, body):  # noqa: PLR0911, PLR0912  one branch per route
+        api = self.api
+        if method == "GET" and parts == ["servers"]:
+            servers = [dict(server) for server in api.servers.values() if params.get("name") in (None, server["name"])]
+            return one_page("servers", servers)
+        if method == "GET" and parts == ["servers", "actions"]:
+            # The fake's script of running actions is project-wide: an action that names no server locks them all.
+            actions = api.running_actions(None)
+            for action in actions:
+                if not any(resource.get("type") == "server" for resource in action.get("resources") or []):
+                    action["resources"] = [{"type": "server", "id": server_id} for server_id in api.servers]
+            return one_page("actions", actions)
+        if method == "GET" and parts[0] == "servers" and len(parts) == 3 and parts[2] == "actions":
+            return one_page("actions", api.running_actions(int(parts[1])))
+        if method == "GET" and parts[0] == "servers" and len(parts) == 2:
+            if int(parts[1]) not in api.servers:
+                raise not_found("server")
+            return {"server": api.current_server(int(parts[1]))}
+        if method == "GET" and parts == ["images"]:
+            return one_page("images", api.snapshots(params.get("label_selector")))
+        if method == "GET" and parts[0] == "images":
+            image = api.image(int(parts[1]))
+            if image is None:
+                raise not_found("image")
+            return {"image": image}
+        if method == "GET" and parts == ["actions"]:
+            return {"actions": [api.action(action_id) for action_id in params["id"]]}
+        if method == "GET" and parts[0] == "actions":
+            return {"action": api.action(int(parts[1]))}
+        if method == "POST" and parts[-1] == "create_image":
+            action, image = api.create_snapshot(int(parts[1]), body["description"], body["labels"])
+            return {"action": action, "image": image}
+        if method == "POST" and parts[0] == "images":
+            return {"action": api.protect_image(int(parts[1]))}
+        if method == "POST":
+            return {"action": api.server_action(int(parts[1]), parts[3])}
+        if method == "DELETE":
+            api.delete_image(int(parts[1]))
+            return {}
+        raise AssertionError(f"no route for {method} /{'/'.join(parts)}")

@@ -17,7 +17,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import (
     wait_for_action,
     wait_for_snapshot,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, make_action, make_image
 
 

@@ -10,8 +10,9 @@ import pytest
 import requests
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi, ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, FakeRateLimit, make_action, make_image, make_server
 
 
@@ -49,7 +50,7 @@ def paged(items, key, params, with_last_page=True):
 def make_hcloud_api(handler):
     clock = FakeClock()
     client = FakeClient(handler)
-    return HcloudApi(client, FakeRateLimit(), sleep=clock.sleep, read_patience=60), client, clock
+    return HcloudApi(client, FakeRateLimit(), clock=clock, read_patience=60), client, clock
 
 
 IMAGES = [make_image(i) for i in range(1, 2 * PER_PAGE + 8)]
@@ -107,17 +108,35 @@ def test_reads_give_up_at_the_given_deadline():
     assert clock.slept == pytest.approx(5)
 
 
-def test_server_by_id_and_by_name():
+def servers_handler(*servers):
     def handler(method, path, params, json):  # pylint: disable=unused-argument
-        if path == "/servers/42":
-            return {"server": make_server()}
-        assert params == {"name": "web1"}
-        return {"servers": [make_server()]}
+        if path == "/servers":
+            return {"servers": [server for server in servers if server["name"] == params["name"]]}
+        found = [server for server in servers if path == f"/servers/{server['id']}"]
+        if not found:
+            raise api_error("not_found")
+        return {"server": found[0]}
 
-    api, client, _transport = make_hcloud_api(handler)
-    assert api.server(42)["name"] == "web1"
+    return handler
+
+
+def test_server_by_name_is_one_request_and_by_id_looks_for_the_name_too():
+    api, client, _transport = make_hcloud_api(servers_handler(make_server()))
     assert api.server("web1")["id"] == 42
-    assert [call[1] for call in client.calls] == ["/servers/42", "/servers"]
+    assert [(call[1], call[2]) for call in client.calls] == [("/servers", {"name": "web1"})]
+    assert api.server(42)["name"] == "web1"
+    assert [(call[1], call[2]) for call in client.calls][1:] == [("/servers", {"name": "42"}), ("/servers/42", {})]
+
+
+def test_an_all_digit_name_of_a_server_without_that_id_is_the_name():
+    api, _client, _transport = make_hcloud_api(servers_handler(make_server(7, "1234")))
+    assert api.server("1234")["id"] == 7
+
+
+def test_a_value_that_is_one_servers_name_and_another_servers_id_fails_naming_both():
+    api, _client, _transport = make_hcloud_api(servers_handler(make_server(7, "42"), make_server(42, "web1")))
+    with pytest.raises(AmbiguousServer, match=r"name of server 7 \(42\) and the ID of server 42 \(web1\)"):
+        api.server("42")
 
 
 def test_server_not_found_by_name_or_id():

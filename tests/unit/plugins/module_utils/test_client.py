@@ -106,19 +106,20 @@ def test_none_timeout_is_allowed():
     assert client._client._timeout is None  # pylint: disable=protected-access
 
 
-def test_library_retries_stay_on_by_default():
-    client = build_client(TOKEN)
-    assert client._client._retry_max_retries > 0  # pylint: disable=protected-access
+def library_client():
+    """A client as the library builds it, with its own retries on."""
+    return hcloud.Client(token=TOKEN, api_endpoint=DEFAULT_API_ENDPOINT)
 
 
 def test_disable_library_retries_sets_the_retry_count_to_zero():
-    client = build_client(TOKEN)
+    client = library_client()
+    assert client._client._retry_max_retries > 0  # pylint: disable=protected-access
     disable_library_retries(client)
     assert client._client._retry_max_retries == 0  # pylint: disable=protected-access
 
 
-def test_build_client_without_library_retries():
-    client = build_client(TOKEN, library_retries=False)
+def test_build_client_turns_the_library_retries_off():
+    client = build_client(TOKEN)
     assert client._client._retry_max_retries == 0  # pylint: disable=protected-access
 
 
@@ -127,7 +128,7 @@ def test_library_retries_a_timed_out_post_unless_disabled(monkeypatch):
     slept = []
     monkeypatch.setattr(hcloud._client.time, "sleep", slept.append)  # pylint: disable=protected-access
 
-    retrying = build_client(TOKEN)
+    retrying = library_client()
     adapter = with_timeout_adapter(retrying)
     with pytest.raises(requests.exceptions.Timeout):
         retrying.request("POST", "/servers/1/actions/create_image", json={})
@@ -135,7 +136,7 @@ def test_library_retries_a_timed_out_post_unless_disabled(monkeypatch):
     assert len(slept) == adapter.sent - 1
 
     slept.clear()
-    single = build_client(TOKEN, library_retries=False)
+    single = build_client(TOKEN)
     adapter = with_timeout_adapter(single)
     with pytest.raises(requests.exceptions.Timeout):
         single.request("POST", "/servers/1/actions/create_image", json={})

@@ -1,25 +1,16 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for _failure: one shape for API and action errors."""
+"""Unit tests for _failure: one path from any error to the message a user reads first."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 from hcloud import APIException
-from hcloud.actions import Action, ActionFailedException, ActionTimeoutException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import describe_failure, fail_json_hcloud, failure_message
-
-
-class FakeModule:
-    """Records what ``fail_json`` was called with."""
-
-    def __init__(self):
-        self.failed_with = None
-
-    def fail_json(self, **kwargs):
-        self.failed_with = kwargs
+from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import ActionFailed, WaitTimedOut
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import HINTS, TaskFailed, describe_failure, doing, failure_message
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
 
 
 def locked():
@@ -35,20 +26,14 @@ def test_describe_failure_of_api_exception_with_http_status_and_no_correlation_i
     assert describe_failure(exc) == {"code": 502, "message": "Bad Gateway", "details": None, "correlation_id": None}
 
 
-@pytest.mark.parametrize("exc_class", [ActionFailedException, ActionTimeoutException])
-def test_describe_failure_of_library_action_exceptions(exc_class):
-    action = Action(id=77, command="create_image", status="error", error={"code": "image_create_failed", "message": "disk error"})
-    assert describe_failure(exc_class(action)) == {
+def test_describe_failure_of_a_failed_action():
+    action = {"id": 77, "command": "create_image", "status": "error", "error": {"code": "image_create_failed", "message": "disk error"}}
+    assert describe_failure(ActionFailed(action)) == {
         "code": "image_create_failed",
         "message": "disk error",
         "details": {"action_id": 77},
         "correlation_id": None,
     }
-
-
-def test_describe_failure_of_action_exception_without_error():
-    action = Action(id=78, command="shutdown", status="running", error=None)
-    assert describe_failure(ActionTimeoutException(action)) == {"code": None, "message": None, "details": {"action_id": 78}, "correlation_id": None}
 
 
 @pytest.mark.parametrize("exc", [ValueError("x"), requests.exceptions.ConnectionError("refused"), KeyError("id"), RuntimeError()])
@@ -57,34 +42,74 @@ def test_describe_failure_of_other_exceptions_is_none(exc):
 
 
 def test_failure_message_of_api_exception():
-    assert failure_message("creating a snapshot of server web1", locked()) == "creating a snapshot of server web1: server is locked (locked)"
+    assert failure_message(locked(), "creating a snapshot of server web1") == "creating a snapshot of server web1: server is locked (locked)"
 
 
 def test_failure_message_without_api_message_or_code():
     exc = APIException(code="", message="", details=None)
-    assert failure_message("deleting snapshot 5", exc) == "deleting snapshot 5: no message"
+    assert failure_message(exc, "deleting snapshot 5") == "deleting snapshot 5: no message"
 
 
 def test_failure_message_with_http_status_code():
     exc = APIException(code=503, message="Service Unavailable", details=None)
-    assert failure_message("listing snapshots", exc) == "listing snapshots: Service Unavailable (503)"
+    assert failure_message(exc, "listing snapshots") == "listing snapshots: Service Unavailable (503)"
 
 
-def test_failure_message_of_other_exception_uses_its_text():
-    assert failure_message("looking up server web1", ValueError("no such thing")) == "looking up server web1: no such thing"
+@pytest.mark.parametrize("code", sorted(HINTS))
+def test_failure_message_adds_the_hint_of_the_code(code):
+    exc = APIException(code=code, message="refused", details=None)
+    assert failure_message(exc, "listing snapshots") == f"listing snapshots: refused ({code}) ({HINTS[code]})"
 
 
-def test_fail_json_hcloud_puts_message_first_and_failure_structured():
-    module = FakeModule()
-    fail_json_hcloud(module, "creating a snapshot of server web1", locked(), changed=False)
-    assert module.failed_with == {
-        "msg": "creating a snapshot of server web1: server is locked (locked)",
-        "failure": {"code": "locked", "message": "server is locked", "details": {"fields": []}, "correlation_id": "abc"},
-        "changed": False,
-    }
+def test_failure_message_of_an_unreachable_api_says_what_to_check():
+    message = failure_message(requests.exceptions.ConnectionError("refused"), "listing the servers")
+    assert message == "listing the servers: cannot reach the API (ConnectionError: refused): check api_endpoint or HCLOUD_ENDPOINT and the network"
 
 
-def test_fail_json_hcloud_without_failure_for_other_exceptions():
-    module = FakeModule()
-    fail_json_hcloud(module, "reading", requests.exceptions.ConnectionError("refused"))
-    assert module.failed_with == {"msg": "reading: refused"}
+def test_failure_message_of_a_step_failure_starts_with_the_step():
+    exc = WaitTimedOut("snapshot 5 was still creating after 10 s")
+    assert failure_message(exc, "waiting for snapshot 5") == "waiting for snapshot 5: snapshot 5 was still creating after 10 s"
+
+
+def test_failure_message_of_other_exception_names_its_type():
+    assert failure_message(ValueError("no such thing"), "looking up server web1") == "looking up server web1: ValueError: no such thing"
+
+
+def test_a_task_failure_is_its_own_message():
+    assert failure_message(TaskFailed("keep must be 1 or more"), "ignored") == "keep must be 1 or more"
+
+
+def test_doing_names_the_innermost_step_and_is_undone_by_itself():
+    with pytest.raises(APIException) as raised, doing("outer step"), doing("inner step"):
+        raise locked()
+    assert failure_message(raised.value) == "inner step: server is locked (locked)"
+    with pytest.raises(APIException) as raised, doing("outer step"):
+        with doing("inner step"):
+            pass
+        raise locked()
+    assert failure_message(raised.value, "a default") == "outer step: server is locked (locked)"
+
+
+def test_task_failed_of_an_api_error_has_message_failure_and_trace():
+    try:
+        with doing("creating a snapshot of server web1"):
+            raise locked()
+    except APIException as exc:
+        failed = TaskFailed.of(exc)
+    result = failed.result()
+    assert result["msg"] == "creating a snapshot of server web1: server is locked (locked)"
+    assert result["failure"] == describe_failure(locked())
+    assert "APIException" in result["exception"]
+
+
+def test_task_failed_of_a_task_failure_is_the_same_and_has_no_trace():
+    original = TaskFailed("server web1 is locked", changed=False)
+    assert TaskFailed.of(original) is original
+    assert original.result() == {"msg": "server web1 is locked", "changed": False}
+
+
+def test_server_not_found_and_ambiguous_server_say_what_to_do():
+    assert ServerNotFound("ghost").msg == "server ghost not found: check the name or ID (hcloud server list)"
+    message = AmbiguousServer("42", {"id": 7, "name": "42"}, {"id": 42, "name": "web1"}).msg
+    assert "name of server 7 (42)" in message
+    assert "ID of server 42 (web1)" in message

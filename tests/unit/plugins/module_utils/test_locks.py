@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, Deadline
-from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import ON_LOCKED_CHOICES, LockReport, LockTimedOut, wait_until_unlocked
+from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, LockTimedOut, wait_until_unlocked
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, make_action
 
 
@@ -129,7 +129,3 @@ def test_lock_report_as_result():
 
 def test_lock_report_empty():
     assert LockReport().as_result() == {"waited": 0.0, "actions": []}
-
-
-def test_on_locked_choices():
-    assert ON_LOCKED_CHOICES == ("wait", "skip", "fail")

@@ -109,8 +109,6 @@ def test_is_managed_needs_the_exact_value():
 def test_label_selector_is_sorted_and_none_when_empty():
     assert label_selector({"b": "2", "a": "1"}) == "a=1,b=2"
     assert label_selector({}) is None
-    assert SnapshotIdentity(42, labels={"x": "y"}).label_selector() == "x=y"
-    assert SnapshotIdentity(42).label_selector() is None
 
 
 # max_age identity ---------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ def test_observe_reads_the_three_headers():
     observer = RateLimitObserver(clock=lambda: 1000.0)
     observer.observe(response(limit=3600, remaining=3599, reset=1001))
     assert (observer.limit, observer.remaining, observer.reset) == (3600, 3599, 1001)
-    assert observer.lowest_remaining == 3599
 
 
 def test_observe_reads_lower_case_header_names():
@@ -42,17 +41,16 @@ def test_observe_keeps_previous_values_for_missing_or_malformed_headers():
     assert (observer.limit, observer.remaining, observer.reset) == (3600, 100, 5000)
 
 
-def test_lowest_remaining_is_the_minimum_seen():
+def test_remaining_is_the_last_seen():
     observer = RateLimitObserver()
     for remaining in (50, 30, 40, 35):
         observer.observe(response(limit=3600, remaining=remaining, reset=0))
     assert observer.remaining == 35
-    assert observer.lowest_remaining == 30
 
 
 def test_no_headers_seen_waits_one_second():
     observer = RateLimitObserver(clock=lambda: 1000.0)
-    assert observer.lowest_remaining is None
+    assert observer.remaining is None
     assert observer.seconds_until_next_request() == 1.0
 
 
@@ -120,4 +118,3 @@ def test_attach_observes_every_response_of_a_client():
         assert client.request("GET", "/servers") == {"servers": []}
     assert observer.limit == 3600
     assert observer.remaining == 2995
-    assert observer.lowest_remaining == 2990

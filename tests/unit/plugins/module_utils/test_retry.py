@@ -8,7 +8,6 @@ import pytest
 import requests
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import (
     NOT_APPLIED_CODES,
     PASSING_CODES,
@@ -19,6 +18,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import (
     outcome_unknown,
     retry_read,
 )
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, FakeRateLimit
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import ServerNotFound
 from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
 
 
@@ -136,7 +136,7 @@ def test_fresh_listings_go_to_the_own_client_and_others_are_shared(setup):
     api, _clock, shared = setup
     own = OwnApi()
     task_api = FleetTaskApi(own, shared)
-    task_api.snapshots("lockaware.hcloud/request=abc", fresh=True)
+    task_api.snapshots_now("lockaware.hcloud/request=abc")
     task_api.snapshots("env=prod")
     assert own.calls == [("snapshots", "lockaware.hcloud/request=abc")]
     assert api.requests[-1][1] == {"type": "snapshot", "label_selector": "env=prod"}

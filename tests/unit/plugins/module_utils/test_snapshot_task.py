@@ -11,7 +11,11 @@ import pytest
 import requests
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import MAX_UNKNOWN_OUTCOMES, SnapshotOptions, SnapshotTask, TaskFailed, utc_now
+from ansible_collections.lockaware.hcloud.plugins.module_utils._create import MAX_UNKNOWN_OUTCOMES
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import utc_now
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     NOW,
@@ -84,7 +88,7 @@ def run(clock):
     """Run a task with the given options against ``api``; returns ``(result, task)``."""
 
     def runner(api, check_mode=False, **overrides):
-        task = SnapshotTask(api, SnapshotOptions.from_params(params(**overrides)), check_mode=check_mode, now=clock.now, sleep=clock.sleep, clock=clock)
+        task = SnapshotTask(api, SnapshotOptions.from_params(params(**overrides)), check_mode=check_mode, clock=clock)
         return task.run(), task
 
     return runner
@@ -283,7 +287,7 @@ def test_no_match_creates_with_managed_and_request_labels(make_api, run):
 def test_default_description_is_server_name_and_utc_date(make_api, clock):
     clock.wall = datetime.datetime(2027, 1, 5, 23, 30, tzinfo=datetime.timezone.utc)
     api = make_api(servers=[make_server(7, "db-primary")])
-    task = SnapshotTask(api, SnapshotOptions.from_params(params(server="db-primary")), now=clock.now, sleep=clock.sleep, clock=clock)
+    task = SnapshotTask(api, SnapshotOptions.from_params(params(server="db-primary")), clock=clock)
     task.run()
     assert api.calls_to("create_snapshot")[0][1] == "db-primary-2027-01-05"
 
@@ -295,12 +299,7 @@ def test_given_description_is_used(make_api, run):
 
 
 def test_max_age_with_description_creates_the_snapshot_with_that_description(make_api, run):
-    """KNOWN BUG: with max_age set, the user's description is dropped and '<server>-<date>' is used instead.
-
-    The module documents description as "the description of the snapshot, which is also its identity when
-    max_age is not set"; SnapshotTask._identity sets description=None when max_age is set and _create then
-    falls back to the default.
-    """
+    """With max_age the identity is the age, but a new snapshot still gets the description given."""
     api = make_api()
     result = run(api, description="pre-upgrade", max_age="12h")[0]
     assert api.calls_to("create_snapshot")[0][1] == "pre-upgrade"
@@ -308,10 +307,11 @@ def test_max_age_with_description_creates_the_snapshot_with_that_description(mak
 
 
 def test_check_mode_max_age_with_description_predicts_that_description(make_api, run):
-    """KNOWN BUG (same cause as above): check mode predicts '<server>-<date>' instead of the given description."""
+    """Check mode predicts the description given, not '<server>-<date>'."""
     api = make_api()
     result = run(api, check_mode=True, description="pre-upgrade", max_age="12h")[0]
-    assert result["would_create"]["description"] == "pre-upgrade"
+    assert result["msg"] == "would create snapshot 'pre-upgrade' of server web1"
+    assert result["diff"]["after"]["snapshots"] == ["(new): pre-upgrade (available)"]
 
 
 def test_server_by_id(make_api, run):
@@ -413,7 +413,7 @@ def test_check_mode_writes_nothing_and_predicts_changed(make_api, run):
     assert result["changed"] is True
     assert result["outcome"] == "created"
     assert result["msg"] == f"would create snapshot {TODAY!r} of server web1"
-    assert result["would_create"] == {"description": TODAY, "labels": {}}
+    assert "would_create" not in result
     assert "snapshot" not in result
     assert result["diff"]["after"]["snapshots"] == [f"(new): {TODAY} (available)"]
 
@@ -531,7 +531,8 @@ def test_create_applied_but_answer_lost_is_recovered_not_repeated(make_api, run,
     result = run(api)[0]
     assert len(api.calls_to("create_snapshot")) == 1
     assert len(api.snapshots_of(42)) == 1
-    assert result["recovered_request"] is True
+    assert [call for call in api.calls_to("snapshots_now") if REQUEST in (call[0] or "")], "the request was not looked for"
+    assert "recovered_request" not in result
     assert result["outcome"] == "created"
     assert result["snapshot"]["status"] == "available"
     (image,) = api.snapshots_of(42)
@@ -584,7 +585,7 @@ def test_create_rate_limited_waits_for_the_rate_limit(make_api, run, clock):
     assert 17.0 in clock.sleeps
     assert api.rate_limit.asked == 1
     # a rate limit certainly was not applied: no search for the request
-    assert [call for call in api.calls_to("snapshots") if call[0] and REQUEST in call[0]] == []
+    assert [call for call in api.calls_to("snapshots") + api.calls_to("snapshots_now") if call[0] and REQUEST in call[0]] == []
 
 
 def test_create_gives_up_after_repeated_unknown_outcomes(make_api, run):
@@ -599,11 +600,7 @@ def test_create_gives_up_after_repeated_unknown_outcomes(make_api, run):
 
 
 def test_create_failure_message_names_the_create_step(make_api, run):
-    """KNOWN BUG: after a failed create, _find_request overwrites the step, so the message blames the lookup.
-
-    The message reads "checking whether the snapshot request for server web1 was applied: internal error
-    (server_error)" although what failed is creating the snapshot.
-    """
+    """After a failed create, looking for the request does not take over the message: it names the create step."""
     api = make_api()
     api.create_failures = [PlannedFailure(api_error("server_error", "internal error")) for _index in range(10)]
     with pytest.raises(TaskFailed) as raised:
@@ -865,8 +862,8 @@ def _other_run_creates_while_we_wait(api, status):
     api.running = [[make_action(77, command="create_image", progress=30)], []]
     real_running_actions = api.running_actions
 
-    def running_actions(server_id, deadline=None):
-        actions = real_running_actions(server_id, deadline)
+    def running_actions(server_id):
+        actions = real_running_actions(server_id)
         if not actions:
             api.images[600] = make_image(600, status=status, description="web1-2026-11-23", managed=True)
             api._polls_left[("image", 600)] = 1  # pylint: disable=protected-access

@@ -1,15 +1,19 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A server as the collection presents it: flat fields named like the hetzner.hcloud.hcloud inventory's host variables."""
+"""A server as the ``servers`` lookup presents it: flat fields named like the hetzner.hcloud.hcloud inventory's
+host variables (the lookup's RETURN documents them)."""
 
-# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+# This plugin_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
+
+RUNNING_ACTION_KEYS = ("id", "command", "started", "progress")
 
 
-def server_view(server):
+def server_view(server: dict) -> dict[str, Any]:
     """The lookup's dict for one server (the API's JSON)."""
     public_net = server.get("public_net") or {}
     image = server.get("image") or {}
@@ -36,7 +40,17 @@ def server_view(server):
     }
 
 
-def _ipv6(ipv6):
+def running_actions_by_server(actions: list[dict]) -> dict[int, list[dict]]:
+    """The ``running_actions`` of each server (by ID), from one listing of every server's running actions."""
+    by_server: dict[int, list[dict]] = {}
+    for action in actions:
+        for resource in action.get("resources") or []:
+            if resource.get("type") == "server":
+                by_server.setdefault(resource["id"], []).append({key: action.get(key) for key in RUNNING_ACTION_KEYS})
+    return by_server
+
+
+def _ipv6(ipv6: dict | None) -> tuple[str | None, str | None, str | None]:
     """``(network, first usable address, mask)`` of the server's public IPv6 network, or Nones."""
     if not ipv6 or not ipv6.get("ip"):
         return None, None, None

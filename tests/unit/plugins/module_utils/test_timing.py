@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for _deadline: Deadline, Backoff and sleep_until_next."""
+"""Unit tests for _timing: Deadline, Backoff, sleep_until_next and the clock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._deadline import Backoff, Deadline, sleep_until_next
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, sleep_until_next
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock
 
 # Backoff ------------------------------------------------------------------------------------------------
@@ -52,23 +52,6 @@ def test_backoff_is_reproducible_with_a_seeded_rng():
     first = Backoff(rng=random.Random(1))
     second = Backoff(rng=random.Random(1))
     assert [first.next_delay() for _index in range(10)] == [second.next_delay() for _index in range(10)]
-
-
-def test_backoff_reset_starts_again_from_initial():
-    backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0)
-    for _index in range(5):
-        backoff.next_delay()
-    backoff.reset()
-    assert backoff.next_delay() == 1.0
-    assert backoff.next_delay() == 2.0
-
-
-def test_backoff_reset_with_jitter_returns_to_initial_range():
-    backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.2, rng=random.Random(1))
-    for _index in range(6):
-        backoff.next_delay()
-    backoff.reset()
-    assert 0.8 <= backoff.next_delay() <= 1.2
 
 
 @pytest.mark.parametrize(

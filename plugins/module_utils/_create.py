@@ -1,0 +1,107 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The create protocol: pass the lock, send create_image, reconcile an answer that was lost, look before every resend.
+
+create_image has no idempotency key. Each request carries a label unique to it (``REQUEST_LABEL``), so that a
+request whose outcome is unknown (a lost answer, a server error) can be looked for before it is sent again, and a
+server found busy (maybe with another run making this very snapshot) is listed again before sending.
+"""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import doing
+from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, pass_lock
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import first_match, identity
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code, is_rate_limited, outcome_unknown
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import READ_PATIENCE, Clock, Deadline, create_retry_backoff, sleep_until_next
+
+MAX_UNKNOWN_OUTCOMES = 4
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What sending create_image came to: ``image`` (and ``action``) created, or ``found`` made meanwhile, or skipped."""
+
+    image: dict | None = None
+    action: dict | None = None
+    recovered: bool = False
+    found: dict | None = None
+    skipped_for: list | None = None
+
+
+class CreateProtocol:
+    """Sends one create_image request until it is accepted, never applying it twice."""
+
+    def __init__(self, api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock) -> None:
+        self._api = api
+        self._server = server
+        self._options = options
+        self._lock = lock
+        self._clock = clock
+
+    @property
+    def _name(self) -> str:
+        return self._server["name"]
+
+    def send(self, description: str, labels: dict) -> Sent:
+        """Send create_image; a request of unknown outcome is looked for before it is sent again."""
+        lock_deadline = Deadline(self._options.lock_timeout, clock=self._clock)
+        retry_deadline = Deadline(max(self._options.lock_timeout, READ_PATIENCE), clock=self._clock)
+        backoff = create_retry_backoff()
+        unknown_outcomes = 0
+        contended = False
+        while True:
+            passed = pass_lock(self._api, self._server, self._options.on_locked, lock_deadline, self._lock, self._clock.sleep)
+            if passed.skipped_for is not None:
+                return Sent(skipped_for=passed.skipped_for)
+            contended = passed.was_locked or contended
+            if contended and not self._options.force:
+                # The server was busy, maybe with another run making this very snapshot: look again first.
+                found = self._made_meanwhile()
+                if found is not None:
+                    return Sent(found=found)
+            try:
+                with doing(f"creating a snapshot of server {self._name}"):
+                    action, image = self._api.create_snapshot(self._server["id"], description, labels)
+                return Sent(image=image, action=action)
+            except Exception as exc:
+                code = error_code(exc)
+                if code != "locked" and not outcome_unknown(exc) and not is_rate_limited(exc):
+                    raise
+                recovered = self._find_request(labels[REQUEST_LABEL]) if code == "locked" or outcome_unknown(exc) else None
+                if recovered is not None:
+                    return Sent(image=recovered, recovered=True)
+                # Time has passed since the last look: another client may have made this snapshot meanwhile.
+                contended = True
+                unknown_outcomes += outcome_unknown(exc)
+                at_least = self._api.rate_limit.seconds_until_next_request() if is_rate_limited(exc) else 0.0
+                deadline = lock_deadline if code == "locked" else retry_deadline
+                if unknown_outcomes > MAX_UNKNOWN_OUTCOMES or not sleep_until_next(backoff, deadline, self._clock.sleep, at_least=at_least):
+                    raise
+
+    def _live(self, selector: str | None) -> list[dict]:
+        images = self._api.snapshots_now(selector)
+        return [image for image in images if is_live_snapshot_of(image, self._server["id"])]
+
+    def _made_meanwhile(self) -> dict | None:
+        now = self._clock.now()
+        with doing(f"listing the snapshots of server {self._name}"):
+            return first_match(self._live(label_selector(self._options.labels)), identity(self._options, self._server, now), now)
+
+    def _find_request(self, request_id: str) -> dict | None:
+        """The snapshot our own earlier request created, if it was applied after all."""
+        with doing(f"checking whether the snapshot request for server {self._name} was applied"):
+            for attempt in range(2):
+                live = self._live(label_selector({REQUEST_LABEL: request_id}))
+                if live:
+                    return newest_first(live)[0]
+                if attempt == 0:
+                    self._clock.sleep(1.0)
+        return None

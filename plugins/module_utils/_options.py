@@ -1,0 +1,82 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The snapshot module's options, checked before anything is changed.
+
+The defaults live in the argument spec (``plugins/modules/snapshot.py``) only: ``from_params`` takes what
+``AnsibleModule`` hands over, and the dataclass has no defaults of its own.
+"""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels, check_non_negative, parse_duration
+
+
+@dataclass(frozen=True)
+class SnapshotOptions:
+    """The options of one task, checked; ``server`` is the one server (name or ID) the task is for."""
+
+    server: str
+    state: str
+    description: str | None
+    labels: dict
+    max_age: float | None
+    force: bool
+    on_locked: str
+    lock_timeout: int
+    wait: bool
+    wait_timeout: int
+    keep: int | None
+    protect: bool
+    shutdown: bool
+    shutdown_timeout: int
+    force_poweroff: bool
+    include_unmanaged: bool
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> SnapshotOptions:
+        """Check the module's parameters; raises ``InvalidOption`` saying what is wrong and what to do.
+
+        Without ``server`` (with ``servers``), ``server`` is left empty: each task gets its own (``targets``).
+        """
+        check_non_negative(params, ("lock_timeout", "wait_timeout", "shutdown_timeout"))
+        targets(params)
+        if params.get("description") is not None and not params["description"].strip():
+            raise InvalidOption("description must not be empty: leave it out for the default <server>-<date>")
+        keep = params.get("keep")
+        if keep is not None and keep < 1:
+            raise InvalidOption(f"keep must be 1 or more (the new snapshot counts), got {keep}; leave keep out to delete nothing")
+        for name in ("keep", "protect", "shutdown"):
+            if params.get(name) not in (None, False) and not params.get("wait", True):
+                raise InvalidOption(NEEDS_WAIT[name])
+        if params.get("force") and params.get("max_age") is not None:
+            raise InvalidOption("force and max_age contradict each other: force creates a snapshot every run, max_age only when none is recent")
+        if params.get("state") == "absent":
+            for name in ("force", "keep", "protect", "shutdown"):
+                if params.get(name):
+                    raise InvalidOption(f"{name} only applies to state=present")
+        max_age = None if params.get("max_age") is None else parse_duration(params["max_age"], "max_age")
+        known = {option.name: params[option.name] for option in fields(cls) if option.name in params}
+        return cls(**dict(known, server=params.get("server") or "", labels=check_labels(params.get("labels")), max_age=max_age))
+
+
+NEEDS_WAIT = {
+    "keep": "keep needs wait=true: rotation only deletes old snapshots once the new one is available",
+    "protect": "protect needs wait=true: a snapshot can only be protected once it is available",
+    "shutdown": "shutdown needs wait=true: the server is powered on again only after the snapshot is done",
+}
+
+
+def targets(params: dict[str, Any]) -> list[str]:
+    """The servers the task is for: ``server`` as a fleet of one, or ``servers`` (duplicates once), each checked."""
+    values = [params["server"]] if params.get("servers") is None else list(params["servers"])
+    for value in values:
+        if value is None or not str(value).strip():
+            raise InvalidOption("server must be the name or ID of a server" if params.get("servers") is None else "servers must be names or IDs, not empty")
+    if params.get("servers") is not None and params.get("concurrency", 1) < 1:
+        raise InvalidOption(f"concurrency must be 1 or more, got {params['concurrency']}")
+    return [str(value) for value in dict.fromkeys(values)]

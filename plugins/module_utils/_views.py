@@ -1,0 +1,87 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shapes the modules return (their RETURN documentation describes these): one place for every result view."""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+from typing import Any
+
+SNAPSHOT_KEYS = ("id", "description", "type", "status", "labels", "created", "image_size", "disk_size", "created_from", "protection")
+ACTION_KEYS = ("id", "command", "status", "progress", "started", "finished")
+LOCK_ACTION_KEYS = ("id", "command", "started", "progress", "status")
+OUTCOMES = ("created", "adopted", "unchanged", "skipped", "deleted", "failed")
+
+
+def snapshot_view(image: dict) -> dict:
+    """``snapshot`` (and each of ``deleted``, and ``snapshot_info``'s ``snapshots``)."""
+    return {key: image.get(key) for key in SNAPSHOT_KEYS}
+
+
+def action_view(action: dict) -> dict:
+    """``action``."""
+    return {key: action.get(key) for key in ACTION_KEYS}
+
+
+def lock_view(waited: float, actions: list[dict]) -> dict:
+    """``lock``: seconds waited and the blocking actions seen."""
+    return {"waited": round(waited, 1), "actions": [{key: action.get(key) for key in LOCK_ACTION_KEYS} for action in actions]}
+
+
+def diff_line(image: dict) -> str:
+    """One snapshot in the diff."""
+    protected = ", protected" if (image.get("protection") or {}).get("delete") else ""
+    return f"{image['id']}: {image.get('description')} ({image.get('status')}{protected})"
+
+
+def diff_view(before: list[dict], after: list[dict]) -> dict:
+    """``diff``: the server's snapshots before and after."""
+    return {"before": {"snapshots": [diff_line(image) for image in before]}, "after": {"snapshots": [diff_line(image) for image in after]}}
+
+
+def fleet_view(results: list[dict]) -> dict:
+    """With ``servers``: ``results``, ``summary``, ``failed_servers``, and the message."""
+    summary = dict.fromkeys(OUTCOMES, 0)
+    for result in results:
+        summary[result["outcome"]] += 1
+    failed = [result["server"] for result in results if result["outcome"] == "failed"]
+    if not results:
+        return {"changed": False, "results": [], "summary": summary, "failed_servers": [], "msg": "no servers given"}
+    msg = ", ".join(f"{count} {name}" for name, count in summary.items() if count) + f" of {len(results)} servers"
+    if failed:
+        msg += f"; failed: {', '.join(failed)}"
+    return {"changed": any(result.get("changed") for result in results), "results": results, "summary": summary, "failed_servers": failed, "msg": msg}
+
+
+def fleet_member_view(result: dict, server: str, seconds: float, failed: bool | None = None) -> dict[str, Any]:
+    """One server's entry of ``results``: its result without the diff, plus ``server`` and ``seconds``."""
+    entry = {key: value for key, value in result.items() if key not in ("diff", "exception")}
+    if failed:
+        entry.update(failed=True, outcome="failed")
+    entry["server"] = server
+    entry["seconds"] = round(seconds, 1)
+    return entry
+
+
+def task_view(state: Any, lock: dict) -> dict:
+    """A single server's result, from the task's state (``_snapshot_task.TaskState``) and its ``lock`` view."""
+    result: dict[str, Any] = {
+        "changed": state.changed,
+        "outcome": state.outcome,
+        "adopted": state.adopted,
+        "skipped": state.skipped,
+        "deleted": [snapshot_view(image) for image in state.deleted],
+    }
+    if state.snapshot is not None:
+        result["snapshot"] = snapshot_view(state.snapshot)
+    if state.msg:
+        result["msg"] = state.msg
+    if state.action is not None:
+        result["action"] = action_view(state.action)
+    if state.power is not None:
+        result["power"] = state.power.as_result()
+    if state.warnings:
+        result["warnings"] = list(state.warnings)
+    result["lock"] = lock
+    return result
