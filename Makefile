@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
-	@echo "make lint|format  ruff and ansible-lint checks | ruff fixes"
+	@echo "make lint|format  ruff, mypy and ansible-lint checks | ruff fixes"
 	@echo "make reliability  the fault-injection suite, 16 scenarios x 3 runs + property test (about 14 min): docs/reliability.md"
 	@echo "make bench        the fleet benchmark (about 10 min): docs/benchmarks.md and docs/benchmark-50.png"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
@@ -32,9 +32,12 @@ $(LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
+MYPY_PACKAGES := $(foreach dir,module_utils lookup plugin_utils,-p ansible_collections.lockaware.hcloud.plugins.$(dir))
+
 lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(MYPY_PACKAGES)
 	$(VENV)/bin/ansible-lint --nocolor playbooks roles
 	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
 
