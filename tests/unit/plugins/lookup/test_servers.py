@@ -1,0 +1,96 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The servers lookup, loaded as Ansible loads it, against the fake project (no network)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.loader import init_plugin_loader, lookup_loader
+from ansible.utils.collection_loader import AnsibleCollectionConfig
+from hcloud import APIException
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
+    FakeApi,
+    FakeClock,
+    FakeRateLimit,
+    FakeTransport,
+    make_action,
+    make_server,
+)
+
+TOKEN = "unit-test-token-0123456789"
+
+
+@pytest.fixture(name="lookup")
+def lookup_fixture(monkeypatch):
+    """``(run, fake, transports)``: ``run(*terms, **options)`` is ``query('lockaware.hcloud.servers', ...)``."""
+    if AnsibleCollectionConfig.collection_finder is None:
+        init_plugin_loader()
+    fake = FakeApi(servers=[make_server(2, "web2"), make_server(1, "web1", status="off"), make_server(3, "1")])
+    transports = []
+
+    def connect(cls, api_token, api_endpoint, request_timeout, **kwargs):  # pylint: disable=unused-argument
+        assert api_token == TOKEN
+        transports.append(FakeTransport(fake))
+        return HcloudApi(transports[-1], FakeRateLimit(), clock=FakeClock())
+
+    monkeypatch.setattr(HcloudApi, "connect", classmethod(connect))
+    plugin = lookup_loader.get("lockaware.hcloud.servers")
+
+    def run(*terms, **options):
+        return plugin.run(list(terms), variables={}, api_token=TOKEN, **options)
+
+    return run, fake, transports
+
+
+def test_without_terms_every_server_sorted_by_name_in_the_server_view(lookup):
+    run, _fake, transports = lookup
+    servers = run()
+    assert [server["name"] for server in servers] == ["1", "web1", "web2"]
+    assert servers[1]["status"] == "off"
+    assert {"id", "name", "status", "locked", "labels", "ipv4", "ipv6", "location"} <= set(servers[0])
+    assert [call[1] for call in transports[0].calls] == ["/servers"]
+
+
+def test_terms_by_name_or_id_in_the_order_given(lookup):
+    run, _fake, _transports = lookup
+    assert [server["id"] for server in run("web2", "2", "web1")] == [2, 2, 1]
+
+
+def test_a_term_that_is_a_name_and_another_servers_id_fails_naming_both(lookup):
+    run, _fake, _transports = lookup
+    with pytest.raises(AnsibleLookupError, match=r"server 1 is ambiguous: it is the name of server 3 \(1\) and the ID of server 1 \(web1\)"):
+        run("1")
+
+
+def test_missing_terms_fail_or_are_skipped(lookup):
+    run, _fake, _transports = lookup
+    with pytest.raises(AnsibleLookupError, match="no server named or numbered ghost"):
+        run("web1", "ghost")
+    assert [server["name"] for server in run("web1", "ghost", missing="skip")] == ["web1"]
+
+
+def test_running_actions_come_from_one_listing(lookup):
+    run, fake, transports = lookup
+    backup = make_action(70, command="backup", progress=40)
+    backup["resources"] = [{"type": "server", "id": 2}]
+    fake.running = [[backup]]
+    servers = {server["name"]: server for server in run(include_running_actions=True)}
+    assert servers["web2"]["running_actions"] == [{"id": 70, "command": "backup", "started": backup["started"], "progress": 40}]
+    assert servers["web1"]["running_actions"] == []
+    assert [call[1] for call in transports[0].calls] == ["/servers", "/servers/actions"]
+
+
+def test_an_api_error_goes_through_the_shared_failure_path(lookup, monkeypatch):
+    run, _fake, _transports = lookup
+
+    def refuse(self, method, path, params=None, json=None):  # pylint: disable=unused-argument
+        raise APIException(code="unauthorized", message="unable to authenticate", details=None)
+
+    monkeypatch.setattr(FakeTransport, "request", refuse)
+    with pytest.raises(AnsibleLookupError) as raised:
+        run()
+    assert "unable to authenticate (unauthorized) (the API token was refused: check api_token or HCLOUD_TOKEN)" in str(raised.value)
+    assert TOKEN not in str(raised.value)

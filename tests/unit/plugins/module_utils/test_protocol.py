@@ -1,0 +1,103 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The API protocol: the real client, the fleet's shared reads and the tests' fake implement it alike.
+
+Each implementation runs the same calls on the same in-memory project (the real ``HcloudApi`` through a
+transport that serves it from the fake's project), and must give the same answers.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
+from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
+    FakeApi,
+    FakeClock,
+    FakeRateLimit,
+    FakeTransport,
+    make_image,
+    make_server,
+)
+
+PROTOCOL_METHODS = sorted(name for name, member in vars(SnapshotApi).items() if inspect.isfunction(member) and not name.startswith("_"))
+
+
+def project():
+    """The same small project for every implementation."""
+    servers = [make_server(42, "web1"), make_server(7, "42"), make_server(8, "db1", status="off")]
+    images = [make_image(1, managed=True, labels={"series": "nightly"}), make_image(2, server_id=8, server_name="db1"), make_image(3, status="creating")]
+    return FakeApi(servers=servers, images=images)
+
+
+def real_client(fake):
+    return HcloudApi(FakeTransport(fake), FakeRateLimit(), clock=FakeClock())
+
+
+def fake_itself(fake):
+    return fake
+
+
+def fleet_task(fake):
+    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), clock=FakeClock()))
+
+
+def fleet_of_one_task(fake):
+    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), clock=FakeClock(), fleet_size=1))
+
+
+IMPLEMENTATIONS = {"HcloudApi": real_client, "FakeApi": fake_itself, "FleetTaskApi": fleet_task, "FleetTaskApi (one)": fleet_of_one_task}
+
+
+@pytest.mark.parametrize("implementation", [HcloudApi, FakeApi, FleetTaskApi])
+@pytest.mark.parametrize("name", PROTOCOL_METHODS)
+def test_every_protocol_method_is_implemented_with_the_same_parameters(implementation, name):
+    expected = list(inspect.signature(getattr(SnapshotApi, name)).parameters)
+    assert list(inspect.signature(getattr(implementation, name)).parameters) == expected
+
+
+@pytest.mark.parametrize("build", IMPLEMENTATIONS.values(), ids=IMPLEMENTATIONS.keys())
+def test_each_implementation_is_a_snapshot_api(build):
+    assert isinstance(build(project()), SnapshotApi)
+
+
+def script(api):
+    """The same calls on any implementation; what each answered."""
+    answers = {
+        "server by name": api.server("web1"),
+        "server by ID": api.server("8"),
+        "current server": api.current_server(8),
+        "snapshots": sorted(image["id"] for image in api.snapshots(None)),
+        "snapshots by label": [image["id"] for image in api.snapshots("series=nightly")],
+        "snapshots now": [image["id"] for image in api.snapshots_now("series=nightly")],
+        "running": api.running_actions(42),
+        "image": api.image(1),
+        "no image": api.image(999),
+    }
+    for value, error in (("ghost", ServerNotFound), ("42", AmbiguousServer)):
+        with pytest.raises(error) as raised:
+            api.server(value)
+        answers[f"server {value}"] = raised.value.msg
+    action, image = api.create_snapshot(42, "web1-new", {"lockaware.hcloud/managed": "true"})
+    answers["created"] = (action["command"], image["status"], image["description"])
+    answers["action polled"] = {key: api.action(action["id"])[key] for key in ("id", "command", "status")}
+    answers["protect"] = api.protect_image(image["id"])["command"]
+    answers["power"] = api.server_action(8, "poweron")["command"]
+    api.delete_image(2)
+    answers["after delete"] = api.image(2)
+    answers["rate limit"] = api.rate_limit.seconds_until_next_request()
+    return answers
+
+
+def test_the_implementations_agree():
+    answers = {name: script(build(project())) for name, build in IMPLEMENTATIONS.items()}
+    reference = answers.pop("FakeApi")
+    assert reference["server by ID"]["name"] == "db1"
+    assert reference["snapshots by label"] == [1]
+    for name, answer in answers.items():
+        assert answer == reference, name
