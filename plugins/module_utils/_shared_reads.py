@@ -8,8 +8,8 @@ servers and snapshots are listed once, the running actions of all servers are fe
 being waited for are polled together (``GET /actions?id=..&id=..``), at most once per ``interval`` seconds.
 Writes, and reads that must be fresh (finding a request of unknown outcome), still go to each task's own client.
 
-A single ``server`` is a fleet of one and takes the same path; its one server is looked up by name (and ID)
-rather than by listing them all.
+A single ``server`` is a fleet of one and takes the same path; with nobody to share with, its reads go straight
+to the API (the server by name, its own running actions, its own action), as cheap as they can be.
 """
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
@@ -26,12 +26,12 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import err
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import index_servers, pick_server
 
 SHARED_POLL_INTERVAL = 1.0
-# From this many servers on, one listing of all servers is cheaper than looking each one up.
-LIST_SERVERS_FROM = 2
+# From this many servers on, reads are shared: one listing of all servers is cheaper than looking each one up.
+SHARE_FROM = 2
 
 
 class SharedReads:
-    """Caches and batches reads for many tasks; thread-safe. ``fleet_size`` decides how servers are looked up."""
+    """Caches and batches reads for many tasks; thread-safe. A fleet of one (``fleet_size=1``) reads directly."""
 
     def __init__(
         self, api: HcloudApi, interval: float = SHARED_POLL_INTERVAL, clock: Callable[[], float] = time.monotonic, fleet_size: int | None = None
@@ -39,7 +39,7 @@ class SharedReads:
         self.api = api
         self._interval = interval
         self._clock = clock
-        self._list_servers = fleet_size is None or fleet_size >= LIST_SERVERS_FROM
+        self._share = fleet_size is None or fleet_size >= SHARE_FROM
         self._lock = threading.Lock()
         self._servers: tuple[dict, dict] | None = None
         self._snapshots: dict = {}
@@ -51,7 +51,7 @@ class SharedReads:
     def server(self, name_or_id: str) -> dict:
         """The server a value means (``_servers.pick_server``), from one listing of all servers made on first use."""
         text = str(name_or_id)
-        if not self._list_servers:
+        if not self._share:
             return self.api.server(text)
         with self._lock:
             if self._servers is None:
@@ -65,6 +65,8 @@ class SharedReads:
         Refreshing keeps a task that starts late in a long run from missing a snapshot another client made
         meanwhile (a task that finds the server busy reads the snapshots fresh anyway before creating).
         """
+        if not self._share:
+            return self.api.snapshots(label_selector)
         with self._lock:
             fetched_at, images = self._snapshots.get(label_selector, (None, None))
             if self._stale(fetched_at):
@@ -75,6 +77,8 @@ class SharedReads:
 
     def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on a server, from one listing of every server's running actions."""
+        if not self._share:
+            return self.api.running_actions(server_id)
         with self._lock:
             if self._stale(self._running_at):
                 self._running = self.api.get_all_concurrently("/servers/actions", "actions", params={"status": "running"})
@@ -89,6 +93,8 @@ class SharedReads:
 
     def action(self, action_id: int) -> dict:
         """An action, polled together with every other action some task waits for."""
+        if not self._share:
+            return self.api.action(action_id)
         with self._lock:
             # An action not seen yet was running when its task got it; it is fetched with the next batch.
             self._actions.setdefault(action_id, {"id": action_id, "command": None, "status": "running", "progress": 0})

@@ -20,7 +20,7 @@ AMBIGUOUS = (
     {"mode": "drop"},
 )
 SERVER_ERRORS = {500: "server_error", 502: "bad_gateway", 503: "unavailable", 504: "timeout"}
-READ_PATHS = (r"^/v1/servers$", r"^/v1/images$", r"^/v1/servers/actions$", r"^/v1/actions$", r"^/v1/images/\d+$")
+READ_PATHS = (r"^/v1/servers$", r"^/v1/images$", r"^/v1/servers/\d+/actions$", r"^/v1/actions/\d+$", r"^/v1/images/\d+$")
 DELETE_FAULTS = ({"mode": "respond", "status": 500, "code": "server_error"}, {"mode": "after_commit", "status": 503, "code": "unavailable"}, {"mode": "drop"})
 SERIES = {"series": "nightly"}
 MIN_GAP_AFTER_429 = 0.9

@@ -177,3 +177,7 @@ def test_server_and_servers_of_one_send_the_same_requests(clock, value):
         sent.append(connections.requests)
     assert sent[0] == sent[1]
     assert ("DELETE", "/images/5", {}) in sent[0]
+    # With nobody to share with, the reads go straight to the server's own endpoints.
+    paths = {path for _method, path, _params in sent[0]}
+    assert "/servers/1/actions" in paths
+    assert not paths & {"/servers/actions", "/actions"}
