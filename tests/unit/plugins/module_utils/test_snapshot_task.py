@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for _snapshot_task: option checks and the snapshot task against an in-memory fake API."""
+"""Unit tests for the snapshot task and its option checks (_options), against an in-memory fake API."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._options import S
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import utc_now
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     NOW,
     FakeApi,
@@ -32,30 +33,13 @@ REQUEST = "lockaware.hcloud/request"
 TODAY = "web1-2026-11-23"
 SERIES = {"schedule": "nightly"}
 
-# The module's argument spec defaults (plugins/modules/snapshot.py), as AnsibleModule hands them over.
-MODULE_DEFAULTS = {
-    "api_token": "test-token",
-    "api_endpoint": "https://api.example.test/v1",
-    "request_timeout": 30.0,
-    "server": "web1",
-    "servers": None,
-    "concurrency": 10,
-    "state": "present",
-    "description": None,
-    "labels": {},
-    "max_age": None,
-    "force": False,
-    "on_locked": "wait",
-    "lock_timeout": 600,
-    "wait": True,
-    "wait_timeout": 3600,
-    "keep": None,
-    "protect": False,
-    "shutdown": False,
-    "shutdown_timeout": 300,
-    "force_poweroff": False,
-    "include_unmanaged": False,
-}
+# What AnsibleModule hands over for `server: web1`: the argument spec's own defaults (the only place they are written).
+MODULE_DEFAULTS = dict(
+    {name: spec.get("default") for name, spec in argument_spec().items()},
+    api_token="test-token",
+    api_endpoint="https://api.example.test/v1",
+    server="web1",
+)
 
 
 def params(**overrides):
