@@ -54,7 +54,9 @@ class FleetRun:
             task = SnapshotTask(FleetTaskApi(own, self._shared), dataclasses.replace(self._options, server=server), self._check_mode, self._clock)
             return task.run()
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            return TaskFailed.of(exc, f"server {server}")
+            failed = TaskFailed.of(exc, f"server {server}")
+            failed.partial.setdefault("changed", False)
+            return failed
 
     def _timed(self, server: str) -> tuple[str, dict | TaskFailed, float]:
         started = self._clock()

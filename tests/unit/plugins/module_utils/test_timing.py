@@ -8,7 +8,17 @@ import random
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, sleep_until_next
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import (
+    ACTION_PATIENCE,
+    READ_PATIENCE,
+    Backoff,
+    Clock,
+    Deadline,
+    create_retry_backoff,
+    poll_backoff,
+    read_retry_backoff,
+    sleep_until_next,
+)
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock
 
 # Backoff ------------------------------------------------------------------------------------------------
@@ -193,3 +203,22 @@ def test_backoff_stays_at_the_cap_however_long_it_runs():
     backoff = Backoff(initial=1.0, factor=2.0, cap=10.0, jitter=0.0)
     delays = [backoff.next_delay() for _index in range(5000)]
     assert delays[-1] == 10.0
+
+
+def test_clock_is_monotonic_seconds_sleep_and_wall_time_in_one():
+    fake = FakeClock()
+    clock = Clock(monotonic=fake, sleep=fake.sleep, now=fake.now)
+    clock.sleep(2.5)
+    assert clock() == fake.start + 2.5
+    assert clock.now() == fake.now()
+    deadline = Deadline(10, clock=clock)
+    clock.sleep(4)
+    assert deadline.remaining() == 6
+
+
+def test_the_presets_poll_gently_and_retry_reads_faster():
+    poll, read, create = poll_backoff(), read_retry_backoff(), create_retry_backoff()
+    assert (poll.initial, poll.factor, poll.cap, poll.jitter) == (1.0, 1.5, 10.0, 0.2)
+    assert (read.initial, read.factor, read.cap) == (0.5, 2.0, 8.0)
+    assert (create.initial, create.factor, create.cap) == (1.0, 2.0, 10.0)
+    assert ACTION_PATIENCE == READ_PATIENCE == 120
