@@ -91,12 +91,9 @@ def test_doing_names_the_innermost_step_and_is_undone_by_itself():
 
 
 def test_task_failed_of_an_api_error_has_message_failure_and_trace():
-    try:
-        with doing("creating a snapshot of server web1"):
-            raise locked()
-    except APIException as exc:
-        failed = TaskFailed.of(exc)
-    result = failed.result()
+    with pytest.raises(APIException) as raised, doing("creating a snapshot of server web1"):
+        raise locked()
+    result = TaskFailed.of(raised.value).result()
     assert result["msg"] == "creating a snapshot of server web1: server is locked (locked)"
     assert result["failure"] == describe_failure(locked())
     assert "APIException" in result["exception"]
