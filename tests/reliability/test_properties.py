@@ -34,7 +34,11 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotOptions, SnapshotTask, TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Clock
+from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 
 SEED = int(os.environ.get("RELIABILITY_SEED", "1"))
 EXAMPLES = int(os.environ.get("RELIABILITY_EXAMPLES", "15"))
@@ -107,11 +111,13 @@ def concrete_rules(world: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run_task(sim: Any, description: str, keep: int) -> tuple[dict[str, Any] | None, TaskFailed | None]:
     """One run of the task; returns its result or its failure."""
-    api = HcloudApi.connect(sim.token, sim.url, 10, sleep=fast_sleep)
-    params = {"server": "prop", "description": description, "labels": SERIES, "keep": keep, "lock_timeout": 30, "wait_timeout": 60}
+    clock = Clock(sleep=fast_sleep)
+    api = HcloudApi.connect(sim.token, sim.url, 10, clock=clock)
+    defaults = {name: spec.get("default") for name, spec in argument_spec().items()}
+    params = dict(defaults, server="prop", description=description, labels=SERIES, keep=keep, lock_timeout=30, wait_timeout=60)
     options = SnapshotOptions.from_params(params)
     try:
-        return SnapshotTask(api, options, sleep=fast_sleep).run(), None
+        return SnapshotTask(api, options, clock=clock).run(), None
     except TaskFailed as failed:
         return None, failed
 
