@@ -1,4 +1,4 @@
-"""The fleet benchmark of lockaware.hcloud (issue 6): ``python bench/run.py``, run from the repository root.
+"""The fleet benchmark of lockaware.hcloud: ``python bench/run.py``, run from the repository root.
 
 Every strategy runs against ``hcloud_sim`` on a freshly reset simulator with the same seeded fleet:
 

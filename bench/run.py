@@ -55,7 +55,7 @@ def _strategy_list(text: str) -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options."""
-    parser = argparse.ArgumentParser(prog="python bench/run.py", description="Fleet benchmark of lockaware.hcloud against hcloud_sim (issue 6).")
+    parser = argparse.ArgumentParser(prog="python bench/run.py", description="Fleet benchmark of lockaware.hcloud against hcloud_sim.")
     parser.add_argument("--sizes", type=_int_list, default=list(DEFAULT_SIZES), help="fleet sizes, comma-separated (default: 10,50,200)")
     parser.add_argument("--strategies", type=_strategy_list, default=list(STRATEGIES), help="baseline,hosts,fleet (default: all three)")
     parser.add_argument("--quick", action="store_true", help="smoke test: size 10 only, fewer repetitions, report and chart under bench/output/")

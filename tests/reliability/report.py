@@ -63,7 +63,7 @@ def document(rows: list[Row], command: str, wall_seconds: float, lanes: int) -> 
     parts = [
         "# Reliability",
         "",
-        "The fault-injection suite of issue 5 (`tests/reliability/`): each scenario runs real `ansible-playbook` runs against",
+        "The fault-injection suite (`tests/reliability/`): each scenario runs real `ansible-playbook` runs against",
         "the `hcloud_sim` simulator and reads the end state back through its API; the property test (hypothesis) drives",
         "`SnapshotTask` directly with drawn lock timings and fault sequences.",
         "",

@@ -1,4 +1,4 @@
-"""The reliability suite of issue 5: fault-injection scenarios against the simulator, with figures.
+"""The reliability suite: fault-injection scenarios against the simulator, with figures.
 
 Usage (from the repository root, with the project's virtual environment)::
 

@@ -1,4 +1,4 @@
-"""The 16 scenarios of issue 5, by number: what each is called, the function that runs it, and the fast subset."""
+"""The 16 scenarios, by number: what each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scenarios about failing requests and actions, rotation and quota: 4, 5, 6, 7, 10 and 11 of issue 5."""
+"""Scenarios about failing requests and actions, rotation and quota: 4, 5, 6, 7, 10 and 11."""
 
 from __future__ import annotations
 

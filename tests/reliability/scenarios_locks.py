@@ -1,4 +1,4 @@
-"""Scenarios about locks, races, crashes and concurrency: 1, 2, 3, 8, 9, 12 and 16 of issue 5."""
+"""Scenarios about locks, races, crashes and concurrency: 1, 2, 3, 8, 9, 12 and 16."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scenarios about input, secrets and check mode: 13, 14 and 15 of issue 5."""
+"""Scenarios about input, secrets and check mode: 13, 14 and 15."""
 
 from __future__ import annotations
 
