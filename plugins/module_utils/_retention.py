@@ -126,7 +126,7 @@ def hold_reason(image: dict) -> str | None:
     if image.get("deleted") or image.get("status") == "deleted":
         return "marked deleted"
     status = image.get("status")
-    return None if status == "available" else str(status)
+    return None if status == "available" else str(status or "no status")
 
 
 def _is_protected(image: dict) -> bool:
@@ -231,6 +231,15 @@ def plan_cost(plan: dict, series: list[dict], price_per_gb_month: dict, currency
     kept = [image for image in series if image["id"] not in doomed]
     removed = [image for image in series if image["id"] in doomed]
     return {"kept": storage_cost(kept, price_per_gb_month, currency), "removed": storage_cost(removed, price_per_gb_month, currency)}
+
+
+def image_price(pricing: dict) -> tuple[dict, str]:
+    """``(price_per_gb_month, currency)`` from the ``pricing`` object of GET /pricing."""
+    price = ((pricing or {}).get("image") or {}).get("price_per_gb_month")
+    currency = (pricing or {}).get("currency")
+    if not isinstance(price, dict) or not currency:
+        raise ValueError("the API's pricing has no image.price_per_gb_month or no currency: cannot tell what the snapshots cost")
+    return price, currency
 
 
 def _price(price_per_gb_month: dict, kind: str) -> Decimal:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import newest_first
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import (
     RULES,
+    image_price,
     period_of,
     plan_cost,
     plan_retention,
@@ -220,6 +222,14 @@ def test_plan_entries_carry_what_a_result_shows():
     }
 
 
+def test_the_order_of_the_input_does_not_matter():
+    series = [snap(i, f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00", protected=i % 7 == 0) for i in range(1, 40)]
+    shuffled = list(series)
+    random.Random(5).shuffle(shuffled)
+    counts = rules(last=2, daily=3, weekly=2, monthly=4)
+    assert plan_retention(shuffled, counts, new_id=17) == plan_retention(series, counts, new_id=17)
+
+
 def test_the_new_snapshot_must_be_in_the_series():
     with pytest.raises(ValueError, match="the new snapshot 9 is not among the series' snapshots"):
         plan_retention([snap(1, "2026-11-30T10:00:00")], rules(last=1), new_id=9)
@@ -335,6 +345,15 @@ def test_plan_cost_splits_kept_and_removed():
     assert cost["kept"]["monthly_gross"] == "0.1416"
     assert cost["removed"]["size_gb"] == "20.000"
     assert cost["removed"]["monthly_net"] == "0.2380"
+
+
+def test_image_price_reads_the_pricing_object():
+    pricing = {"currency": "EUR", "vat_rate": "19.00", "image": {"price_per_gb_month": PRICE}}
+    assert image_price(pricing) == (PRICE, "EUR")
+    with pytest.raises(ValueError, match=r"the API's pricing has no image\.price_per_gb_month or no currency"):
+        image_price({"currency": "EUR", "image": {}})
+    with pytest.raises(ValueError, match="no currency"):
+        image_price({"image": {"price_per_gb_month": PRICE}})
 
 
 @pytest.mark.parametrize("price", [{}, {"net": "0.01"}, {"net": "abc", "gross": "0.01"}, {"net": "-0.01", "gross": "0.01"}, {"net": "NaN", "gross": "1"}, None])
