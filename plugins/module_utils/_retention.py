@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Retention: which snapshots of a series a set of period rules keeps, why, and what the series costs.
 
-Design note (issue 15). The rules are restic's and borg's ``--keep-*``: ``last: N`` keeps the N newest;
+Design note. The rules are restic's and borg's ``--keep-*``: ``last: N`` keeps the N newest;
 ``hourly``/``daily``/``weekly``/``monthly``/``yearly: N`` keep, for each of the N newest periods that have a
 snapshot, the newest snapshot of that period. Periods are UTC hours, days, ISO weeks (ISO year and week, so
 2027-01-01 is in 2026-W53), months and years; a period without a snapshot does not count. A snapshot kept by
