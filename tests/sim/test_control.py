@@ -75,7 +75,7 @@ def test_lock_with_an_image_and_a_failure(sim: SimulatorProcess, control: SimCon
     action = client.actions.get_by_id(failing["action"]["id"])
     wait_until(lambda: action.reload() or action.status == "error")
     assert action.error == {"code": "action_failed", "message": "disk full"}
-    assert [i for i in control.state()["images"] if i["description"] == "doomed"] == []
+    assert [i["status"] for i in control.state()["images"] if i["description"] == "doomed"] == ["unavailable"]
 
 
 def test_fail_action_now(sim: SimulatorProcess, control: SimControl) -> None:
@@ -120,7 +120,8 @@ def test_request_log(sim: SimulatorProcess, api: CheckedApi, control: SimControl
     ]
     first = log[0]
     assert first["query"] == {"label_selector": ["env=prod"], "page": ["1"]}
-    assert set(first) == {"time", "method", "path", "query", "status", "rate_limit_remaining", "correlation_id", "fault"}
+    assert set(first) == {"time", "method", "path", "query", "status", "rate_limit_remaining", "correlation_id", "fault", "deprecated"}
+    assert [entry["deprecated"] for entry in log] == [False, False, False]
     assert log[1]["rate_limit_remaining"] < first["rate_limit_remaining"]
     assert log[2]["rate_limit_remaining"] == log[1]["rate_limit_remaining"]  # a 401 takes no token
     assert len({entry["correlation_id"] for entry in log}) == 3
