@@ -30,6 +30,8 @@ def test_reset_with_a_spec_a_name_or_a_number(control: SimControl) -> None:
     assert [server["name"] for server in control.state()["servers"]] == ["solo"]
     assert control.reset(12, seed=4) == {"servers": 12}
     assert control.reset("demo") == {"servers": 6}
+    assert control.request("POST", "/reset", {"fleet": 3, "seed": 1}) == {"servers": 3}  # the older name of "state"
+    assert control.request("POST", "/reset", {"state": 4}) == {"servers": 4}
     with pytest.raises(SimulatorError, match=r"servers\[0\]: unknown key\(s\) colour"):
         control.reset({"servers": [{"name": "x", "colour": "red"}]})
     assert control.reset("demo") == {"servers": 6}
