@@ -7,16 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import install_collection  # pylint: disable=import-error
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def test_ansible_builder_finds_the_python_and_system_requirements(tarball, tmp_path):
-    collections = tmp_path / "collections"
-    install_collection(tarball, collections)
-    found = subprocess.run([BIN / "ansible-builder", "introspect", collections], check=True, capture_output=True, text=True).stdout
+def test_ansible_builder_finds_the_python_and_system_requirements(installed):
+    found = subprocess.run([BIN / "ansible-builder", "introspect", installed.collections], check=True, capture_output=True, text=True).stdout
     assert "hcloud>=2.10.0,<3" in found
     assert "lockaware.hcloud" in found
     assert "python3 [platform:rpm]" in found
