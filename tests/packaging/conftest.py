@@ -3,6 +3,7 @@ ansible-galaxy installs by default, and the tools users run it with."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -78,7 +79,16 @@ def installed_fixture(tarball, tmp_path_factory):
     del env["ANSIBLE_COLLECTIONS_PATH"]
     subprocess.run([BIN / "ansible-galaxy", "collection", "install", "--offline", tarball], cwd=home, env=env, check=True, capture_output=True)
     collections = home / ".ansible" / "collections"
-    return Installed(home, collections, collections / "ansible_collections" / "lockaware" / "hcloud")
+    installed = Installed(home, collections, collections / "ansible_collections" / "lockaware" / "hcloud")
+    yield installed
+    assert stray_files(installed.root) == [], "a test (or a tool it ran) wrote into the installed collection"
+
+
+def stray_files(root: Path) -> list[str]:
+    """Files in an installed collection that its FILES.json does not list (Python's __pycache__ aside)."""
+    listed = {entry["name"] for entry in json.loads((root / "FILES.json").read_text(encoding="utf-8"))["files"]} | {"FILES.json", "MANIFEST.json"}
+    found = (str(path.relative_to(root)) for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    return sorted(name for name in found if name not in listed)
 
 
 @pytest.fixture(name="tools", scope="session")
