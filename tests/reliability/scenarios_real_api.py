@@ -62,6 +62,14 @@ def check_action_polls(ctx: RunContext, requests: list[dict[str, Any]]) -> None:
     ctx.check(not paged, f"{len(paged)} of {len(polls)} polls of /actions sent per_page (the endpoint takes only id)")
 
 
+def check_stable_paging(ctx: RunContext, requests: list[dict[str, Any]]) -> None:
+    """A listing read in pages (page 2 on) asks for a stable order, ``sort=id:asc``, as parallel page fetches need."""
+    paged = [entry for entry in requests if entry["method"] == "GET" and int(((entry.get("query") or {}).get("page") or ["1"])[0]) > 1]
+    unsorted = [entry for entry in paged if "id:asc" not in ((entry.get("query") or {}).get("sort") or [])]
+    ctx.check(paged, "no listing was read in more than one page: the scenario did not happen")
+    ctx.check(not unsorted, f"{len(unsorted)} of {len(paged)} page fetches without sort=id:asc: {shown(unsorted[:3])}")
+
+
 def shown(entries: list[dict[str, Any]]) -> list[str]:
     """Request log entries, one line each, for messages."""
     return [observe.show_request(entry) for entry in entries]
@@ -80,7 +88,8 @@ def id_cap_fleet(ctx: RunContext) -> None:
 
     The snapshots take 6 to 12 s (by disk). The ideal run is the longest of them plus a few seconds to start; the
     fleet's slowest server must be done within 1.3 times that, and each server within 1.3 times its own snapshot
-    plus the same start, as the module reports it in ``results[].seconds`` and as the request log times it.
+    plus the same start, as the module reports it in ``results[].seconds`` and as the request log times it. The
+    polls ask for at most 25 ids each, without ``per_page``; the 60 servers are listed in two pages, in id order.
     """
     names = [f"cap-{index:02d}" for index in range(1, FLEET_SIZE + 1)]
     disks = {name: ctx.rng.choice((20, 40, 80, 120)) for name in names}
@@ -97,6 +106,7 @@ def id_cap_fleet(ctx: RunContext) -> None:
     ctx.check_ok(fleet, changed=True)
     requests = ctx.control.requests()
     check_action_polls(ctx, requests)
+    check_stable_paging(ctx, requests)
     per_server = {result.get("server"): result for result in fleet.get("results", [])}
     slow = []
     for name in names:
