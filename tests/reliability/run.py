@@ -1,4 +1,4 @@
-"""The reliability suite of issue 5: fault-injection scenarios against the simulator, with figures.
+"""The reliability suite of issues 5 and 12: fault-injection scenarios against the simulator, with figures.
 
 Usage (from the repository root, with the project's virtual environment)::
 
