@@ -126,7 +126,7 @@ def inventory(config: Path, env: dict[str, str]) -> dict[str, Any]:
 
 def selected_servers(control: SimControl) -> dict[str, dict[str, Any]]:
     """The simulator's servers the example's label_selector picks, by name."""
-    key, _, value = SELECTED.partition("=")
+    key, _equals, value = SELECTED.partition("=")
     return {server["name"]: server for server in control.state()["servers"] if server["labels"].get(key) == value}
 
 
