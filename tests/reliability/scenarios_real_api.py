@@ -92,7 +92,7 @@ def images_now(ctx: RunContext) -> dict[int, dict[str, Any]]:
 def id_cap_fleet(ctx: RunContext) -> None:
     """17. actions_id_cap 25, 60 servers waiting at once: each snapshot seen soon after it is available.
 
-    The snapshots take 6 to 12 s (by disk). The ideal run is the longest of them plus a few seconds to start; the
+    The snapshots take 6 to 11 s (by disk). The ideal run is the longest of them plus a few seconds to start; the
     fleet's slowest server must be done within 1.3 times that, and each server within 1.3 times its own snapshot
     plus the same start, as the module reports it in ``results[].seconds`` and as the request log times it. The
     polls ask for at most 25 ids each, without ``per_page``; the 60 servers are listed in two pages, in id order.
