@@ -79,9 +79,11 @@ class SimControl:
         """End a running action now, in error."""
         return self.request("POST", f"/actions/{action_id}/fail", {"code": code, "message": message})
 
-    def action_fault(self, command: str, times: int = 1, code: str = "action_failed", message: str = "action failed", server: str | int | None = None) -> Any:
-        """Make the next ``times`` public actions of ``command`` end in error."""
-        body: dict[str, Any] = {"command": command, "times": times, "code": code, "message": message}
+    def action_fault(self, command: str, times: int = 1, code: str = "action_failed", message: str | None = None, server: str | int | None = None) -> Any:
+        """Make the next ``times`` public actions of ``command`` end in error (``message``: the code's own text if left out)."""
+        body: dict[str, Any] = {"command": command, "times": times, "code": code}
+        if message is not None:
+            body["message"] = message
         if server is not None:
             body["server"] = server
         return self.request("POST", "/action_faults", body)
