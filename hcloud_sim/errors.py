@@ -54,6 +54,11 @@ def forbidden(message: str = "insufficient permissions for this request") -> Api
     return ApiError(403, "forbidden", message)
 
 
+def token_readonly() -> ApiError:
+    """403 ``token_readonly``: a read-only token tried to change something."""
+    return ApiError(403, "token_readonly", "the token is only allowed to perform GET requests")
+
+
 def resource_limit_exceeded(message: str) -> ApiError:
     """403 ``resource_limit_exceeded``: a project quota is used up."""
     return ApiError(403, "resource_limit_exceeded", message)

@@ -1,4 +1,9 @@
-"""Fault injection for the public API: rules that make matching requests misbehave.
+"""Fault injection, in one book: request faults (rules on public requests) and action faults.
+
+Action faults make the next ``times`` actions of a command (on one server, if given) end in
+error with a given code (``action_failed``, ``locked``...) at their normal end time.
+
+Request faults are rules that make matching requests misbehave.
 
 A rule matches a request by ``method`` (``null`` or ``*`` for any) and ``path_regex``
 (``re.search`` on the path including ``/v1``, without the query string). The first matching
@@ -101,13 +106,69 @@ def parse_rule(value: Any, rule_id: int, where: str) -> FaultRule:
     )
 
 
+@dataclass
+class ActionFault:
+    """Makes the next ``times`` actions of ``command`` (on ``server_id``, if set) end in error; ``times`` None: forever."""
+
+    command: str
+    times: int | None
+    code: str
+    message: str
+    server_id: int | None = None
+
+    def matches(self, command: str, server_id: int) -> bool:
+        """Whether the fault applies to a new action."""
+        return self.command == command and self.server_id in (None, server_id)
+
+    def to_json(self) -> dict[str, Any]:
+        """The fault as the control API lists it."""
+        return {"command": self.command, "times": self.times, "code": self.code, "message": self.message, "server_id": self.server_id}
+
+
+def _use(faults: list[Any], fault: Any) -> None:
+    if fault.times is not None:
+        fault.times -= 1
+        if fault.times <= 0:
+            faults.remove(fault)
+
+
 class FaultBook:
-    """The active fault rules (thread-safe)."""
+    """The active request faults and action faults (thread-safe)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
+        self._action_faults: list[ActionFault] = []
         self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ action faults
+
+    def add_action_fault(self, fault: ActionFault) -> ActionFault:
+        """Make future actions of a command end in error."""
+        with self._lock:
+            self._action_faults.append(fault)
+            return ActionFault(**vars(fault))
+
+    def take_action_fault(self, command: str, server_id: int) -> dict[str, str] | None:
+        """The error a new action of ``command`` on the server is to end with (counting one use), or None."""
+        with self._lock:
+            fault = next((item for item in self._action_faults if item.matches(command, server_id)), None)
+            if fault is None:
+                return None
+            _use(self._action_faults, fault)
+            return {"code": fault.code, "message": fault.message}
+
+    def action_faults(self) -> list[dict[str, Any]]:
+        """The remaining action faults."""
+        with self._lock:
+            return [fault.to_json() for fault in self._action_faults]
+
+    def clear_action_faults(self) -> None:
+        """Forget every action fault."""
+        with self._lock:
+            self._action_faults.clear()
+
+    # ------------------------------------------------------------------ request faults
 
     def add(self, values: Any) -> list[FaultRule]:
         """Validate and append rules; all or none are added."""
@@ -122,10 +183,8 @@ class FaultBook:
         """The first rule matching the request, counting one use of it."""
         with self._lock:
             rule = next((rule for rule in self._rules if rule.matches(method, path)), None)
-            if rule is not None and rule.times is not None:
-                rule.times -= 1
-                if rule.times <= 0:
-                    self._rules.remove(rule)
+            if rule is not None:
+                _use(self._rules, rule)
             return rule
 
     def rules(self) -> list[dict[str, Any]]:
@@ -133,7 +192,13 @@ class FaultBook:
         with self._lock:
             return [rule.to_json() for rule in self._rules]
 
-    def clear(self) -> None:
+    def clear_rules(self) -> None:
         """Remove every rule."""
         with self._lock:
             self._rules.clear()
+
+    def clear(self) -> None:
+        """Remove every rule and every action fault."""
+        with self._lock:
+            self._rules.clear()
+            self._action_faults.clear()

@@ -1,9 +1,10 @@
 """The HTTP transport: one threaded server, one handler, and the request pipeline.
 
 For a public request (anything outside ``/_sim``) the pipeline is: added latency, bearer
-token (401), rate limit (429), fault rule, route, error envelope, headers
+token (401), rate limit (429), read-only token on a write (403 ``token_readonly``), fault rule,
+route, error envelope, headers
 (``X-Correlation-Id``, ``RateLimit-*``), request log. Control requests (``/_sim/...``) need
-the same token but skip latency, rate limit, faults and the log.
+the full token (not a read-only one) but skip latency, rate limit, faults and the log.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import __version__, errors, routes_control, routes_public
+from . import __version__, api, errors
+from .control import routes as control_routes
 from .faults import FaultRule
-from .fleet import Fleet
+from .initial_state import InitialState
 from .ratelimit import RateLimitState
 from .requestlog import LoggedRequest
 from .routing import Request, Response, error_response
@@ -26,8 +28,9 @@ from .simulator import Options, Simulator
 
 LOG = logging.getLogger(__name__)
 
-PUBLIC_ROUTER = routes_public.build_router()
-CONTROL_ROUTER = routes_control.build_router()
+PUBLIC_ROUTER = api.build_router()
+CONTROL_ROUTER = control_routes.build_router()
+READ_METHODS = ("GET", "HEAD")
 
 
 class SimHTTPServer(ThreadingHTTPServer):
@@ -98,7 +101,8 @@ class SimRequestHandler(BaseHTTPRequestHandler):
     def _control(self, request: Request) -> None:
         sim = self.server.sim
         try:
-            self._authenticate(sim)
+            if self._authenticate(sim) != "full":
+                raise errors.unauthorized()
             response = CONTROL_ROUTER.dispatch(sim, request)
         except errors.ApiError as exc:
             response = error_response(exc)
@@ -116,13 +120,15 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         rule: FaultRule | None = None
         try:
             try:
-                self._authenticate(sim)
+                access = self._authenticate(sim)
             except errors.ApiError:
                 limit = sim.bucket.peek()
                 raise
             limit = sim.bucket.take()
             if not limit.allowed:
                 raise errors.rate_limit_exceeded(limit.limit)
+            if access == "read" and request.method not in READ_METHODS:
+                raise errors.token_readonly()
             rule = sim.faults.take(request.method, request.path)
             response = self._route_with_fault(sim, request, rule)
         except errors.ApiError as exc:
@@ -152,11 +158,17 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             return error_response(rule.error())
         return response
 
-    def _authenticate(self, sim: Simulator) -> None:
+    def _authenticate(self, sim: Simulator) -> str:
+        """``full`` for the token, ``read`` for a read-only token; 401 for anything else."""
         header = self.headers.get("Authorization", "")
         scheme, _space, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), sim.options.token.encode()):
-            raise errors.unauthorized()
+        given = token.strip().encode()
+        if scheme.lower() == "bearer":
+            if secrets.compare_digest(given, sim.options.token.encode()):
+                return "full"
+            if any(secrets.compare_digest(given, read_only.encode()) for read_only in sim.options.read_only_tokens):
+                return "read"
+        raise errors.unauthorized()
 
     # ------------------------------------------------------------------ wire
 
@@ -200,10 +212,11 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             rate_limit_remaining=limit.remaining if limit else None,
             correlation_id=correlation_id,
             fault=rule.mode if rule else None,
+            deprecated=request.deprecated,
         )
         sim.requests.append(entry)
 
 
-def create_server(options: Options, fleet: Fleet) -> SimHTTPServer:
+def create_server(options: Options, state: InitialState) -> SimHTTPServer:
     """A bound, not yet serving, simulator HTTP server."""
-    return SimHTTPServer(Simulator(options, fleet))
+    return SimHTTPServer(Simulator(options, state))

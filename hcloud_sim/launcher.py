@@ -1,32 +1,29 @@
-"""Start the simulator as a subprocess (for tests, the demo and benchmarks), and a small control client.
+"""Start the simulator as a subprocess (for tests, the demo and benchmarks).
 
+``SimControl``, the control API's client (``control.client``), is importable from here too.
 For example::
 
-    with start_simulator(["--fleet", "demo", "--speed", "20"]) as sim:
+    with start_simulator(["--state", "demo", "--speed", "20"]) as sim:
         client = hcloud.Client(token=sim.token, api_endpoint=sim.url)
         SimControl(sim.base_url, sim.token).lock("web1", "rebuild", 5)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
+
+from .control.client import SimControl, SimulatorError
+
+__all__ = ["PACKAGE_ROOT", "SimControl", "SimulatorError", "SimulatorProcess", "start_simulator"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _READY = re.compile(r"^hcloud_sim listening on (?P<url>http://\S+)/v1 \((?P<servers>\d+) servers\)$")
-
-
-class SimulatorError(RuntimeError):
-    """The simulator did not start, or the control API refused a request."""
 
 
 class SimulatorProcess:
@@ -117,84 +114,3 @@ def _read_ready_line(process: subprocess.Popen[str], timeout: float) -> str:
     reader.start()
     reader.join(timeout)
     return result[0] if result else ""
-
-
-class SimControl:
-    """A client of the control API (``/_sim``), standard library only."""
-
-    def __init__(self, base_url: str, token: str = "sim-token", timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/").removesuffix("/v1")
-        self.token = token
-        self.timeout = timeout
-
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        """Call ``/_sim{path}``; returns the decoded JSON answer (None for 204), raises ``SimulatorError`` on errors."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.base_url}/_sim{path}", data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as exc:
-            raise SimulatorError(f"{method} /_sim{path} answered {exc.code}: {exc.read().decode(errors='replace')}") from exc
-        return json.loads(payload) if payload else None
-
-    def reset(self, fleet: Any = "demo", seed: int | None = None) -> Any:
-        """Replace the state: ``fleet`` is a fleet spec (dict), ``"demo"`` or a number of servers."""
-        if isinstance(fleet, dict):
-            return self.request("POST", "/reset", fleet)
-        body: dict[str, Any] = {"fleet": fleet}
-        if seed is not None:
-            body["seed"] = seed
-        return self.request("POST", "/reset", body)
-
-    def state(self) -> Any:
-        """Every server, image and action."""
-        return self.request("GET", "/state")
-
-    def settings(self, **changes: Any) -> Any:
-        """Change simulation settings (e.g. ``snapshot_quota=3``)."""
-        return self.request("POST", "/settings", changes)
-
-    def lock(self, server: str | int, command: str, seconds: float, image: dict[str, Any] | None = None, fail: dict[str, str] | None = None) -> Any:
-        """Start a running action on a server as another client would."""
-        body: dict[str, Any] = {"command": command, "seconds": seconds}
-        if image is not None:
-            body["image"] = image
-        if fail is not None:
-            body["fail"] = fail
-        return self.request("POST", f"/servers/{server}/lock", body)
-
-    def delete_server(self, server: str | int) -> Any:
-        """Delete a server at once."""
-        return self.request("POST", f"/servers/{server}/delete", {})
-
-    def fail_action(self, action_id: int, code: str = "action_failed", message: str = "action failed") -> Any:
-        """End a running action now, in error."""
-        return self.request("POST", f"/actions/{action_id}/fail", {"code": code, "message": message})
-
-    def action_fault(self, command: str, times: int = 1, code: str = "action_failed", message: str = "action failed", server: str | int | None = None) -> Any:
-        """Make the next ``times`` public actions of ``command`` end in error."""
-        body: dict[str, Any] = {"command": command, "times": times, "code": code, "message": message}
-        if server is not None:
-            body["server"] = server
-        return self.request("POST", "/action_faults", body)
-
-    def faults(self, rules: list[dict[str, Any]]) -> Any:
-        """Add fault rules."""
-        return self.request("POST", "/faults", {"rules": rules})
-
-    def clear_faults(self) -> None:
-        """Remove every fault rule and action fault."""
-        self.request("DELETE", "/faults")
-        self.request("DELETE", "/action_faults")
-
-    def requests(self) -> list[dict[str, Any]]:
-        """Every public request served since the last clear."""
-        return self.request("GET", "/requests")["requests"]
-
-    def clear_requests(self) -> None:
-        """Forget the request log."""
-        self.request("DELETE", "/requests")

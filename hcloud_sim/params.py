@@ -81,7 +81,7 @@ def check_body(body: dict[str, Any], checkers: dict[str, Checker], required: tup
     problems: dict[str, list[str]] = {}
     for name, value in body.items():
         if name not in checkers:
-            problems[name] = ["unknown field"]
+            problems[name] = ["unknown field name"]
         elif value is not None:
             messages = checkers[name](value)
             if messages:

@@ -12,7 +12,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One public request and how it was answered (``status`` is None for a dropped connection)."""
+    """One public request and how it was answered (``status`` is None for a dropped connection).
+
+    ``deprecated`` is true for a request to an endpoint the API has deprecated or removed.
+    """
 
     time: str
     method: str
@@ -22,6 +25,7 @@ class LoggedRequest:
     rate_limit_remaining: int | None
     correlation_id: str
     fault: str | None = None
+    deprecated: bool = False
 
 
 class RequestLog:

@@ -22,6 +22,7 @@ class Request:
     query: dict[str, list[str]]
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)
+    deprecated: bool = False
 
     def json(self) -> Any:
         """The JSON body (None when empty); malformed JSON raises 400 ``json_error``."""
@@ -61,6 +62,17 @@ def error_response(error: errors.ApiError) -> Response:
 
 
 Handler = Callable[[C, Request], Response]
+
+
+def deprecated(handler: Handler[C]) -> Handler[C]:
+    """Mark every request the handler serves as one to a deprecated or removed endpoint (for the request log)."""
+
+    def handle(context: C, request: Request) -> Response:
+        request.deprecated = True
+        return handler(context, request)
+
+    handle.__doc__ = handler.__doc__
+    return handle
 
 
 class Router(Generic[C]):

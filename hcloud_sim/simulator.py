@@ -2,43 +2,50 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .backend import Backend
 from .clock import Clock
 from .faults import FaultBook
-from .fleet import Fleet
+from .initial_state import InitialState
 from .ratelimit import TokenBucket
 from .requestlog import RequestLog
+from .settings import Settings
 
 
 @dataclass(frozen=True)
 class Options:
-    """Command-line options (see ``python -m hcloud_sim --help``)."""
+    """Command-line options (see ``python -m hcloud_sim --help``).
+
+    ``base_settings`` are the defaults of every initial state this simulator loads (``--setting``):
+    a state's own ``settings:`` apply on top of them.
+    """
 
     host: str = "127.0.0.1"
     port: int = 8765
     token: str = "sim-token"
+    read_only_tokens: tuple[str, ...] = ()
     seed: int = 0
     speed: float = 1.0
     latency_ms: int = 0
     rate_limit: int = 3600
+    base_settings: Settings = field(default_factory=Settings)
 
 
 class Simulator:
     """The state of the simulated project plus the transport-level parts: rate limit, faults, request log."""
 
-    def __init__(self, options: Options, fleet: Fleet, clock: Clock | None = None) -> None:
+    def __init__(self, options: Options, state: InitialState, clock: Clock | None = None) -> None:
         self.options = options
         self.clock = clock or Clock(options.speed)
-        self.backend = Backend(self.clock, fleet)
-        self.bucket = TokenBucket(options.rate_limit, self.clock)
         self.faults = FaultBook()
+        self.backend = Backend(self.clock, state, self.faults)
+        self.bucket = TokenBucket(options.rate_limit, self.clock)
         self.requests = RequestLog()
 
-    def reset(self, fleet: Fleet) -> None:
-        """Replace the state by ``fleet``; also clear faults, the request log and refill the rate limit."""
-        self.backend.reset(fleet)
+    def reset(self, state: InitialState) -> None:
+        """Replace the project by ``state``; also clear faults, the request log and refill the rate limit."""
+        self.backend.reset(state)
         self.faults.clear()
         self.requests.clear()
         self.bucket.reset()

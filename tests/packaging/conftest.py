@@ -1,14 +1,19 @@
-"""Fixtures of the packaging tests: the tarball ansible-galaxy builds from a cluttered checkout."""
+"""Fixtures of the packaging tests: the tarball ansible-galaxy builds from a cluttered checkout, installed once where
+ansible-galaxy installs by default, and the tools users run it with."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tools_venv import tools_bin  # pylint: disable=import-error
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -47,10 +52,62 @@ def clutter_fixture():
     return list(JUNK)
 
 
-def install_collection(tarball, collections):
-    """Install the tarball into ``collections`` alone: with the checkout on the collections path (as ``make`` sets it),
-    ansible-galaxy would find lockaware.hcloud already installed there and install nothing."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections))
-    subprocess.run(
-        [BIN / "ansible-galaxy", "collection", "install", "--offline", "--force", "-p", collections, tarball], check=True, capture_output=True, env=env
-    )
+@dataclass(frozen=True)
+class Installed:
+    """The collection installed from the tarball into a home of its own, at ansible-galaxy's default path."""
+
+    home: Path
+    collections: Path  # ~/.ansible/collections
+    root: Path  # ~/.ansible/collections/ansible_collections/lockaware/hcloud
+
+
+def user_env(installed: Installed, bin_dir: Path, **variables: str) -> dict[str, str]:
+    """The environment of a user of the installed collection: none of the checkout's ANSIBLE_*, HCLOUD_* or
+    PYTHONPATH (``make`` puts the checkout on the collections path), HOME at the install, ``bin_dir`` first on PATH."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "HCLOUD_")) and key != "PYTHONPATH"}
+    env.update(HOME=str(installed.home), PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", ANSIBLE_COLLECTIONS_PATH=str(installed.collections))
+    env.update(variables)
+    return env
+
+
+@pytest.fixture(name="installed", scope="session")
+def installed_fixture(tarball, tmp_path_factory):
+    """The tarball installed by ``ansible-galaxy collection install`` without ``-p``, as a user would: into
+    ``~/.ansible/collections`` of an empty home. Shared by the tests, which must not write into it."""
+    home = tmp_path_factory.mktemp("home")
+    env = user_env(Installed(home, home, home), BIN)
+    del env["ANSIBLE_COLLECTIONS_PATH"]
+    subprocess.run([BIN / "ansible-galaxy", "collection", "install", "--offline", tarball], cwd=home, env=env, check=True, capture_output=True)
+    collections = home / ".ansible" / "collections"
+    installed = Installed(home, collections, collections / "ansible_collections" / "lockaware" / "hcloud")
+    yield installed
+    assert stray_files(installed.root) == [], "a test (or a tool it ran) wrote into the installed collection"
+
+
+def stray_files(root: Path) -> list[str]:
+    """Files in an installed collection that its FILES.json does not list (Python's __pycache__ aside)."""
+    listed = {entry["name"] for entry in json.loads((root / "FILES.json").read_text(encoding="utf-8"))["files"]} | {"FILES.json", "MANIFEST.json"}
+    found = (str(path.relative_to(root)) for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    return sorted(name for name in found if name not in listed)
+
+
+@pytest.fixture(name="tools", scope="session")
+def tools_fixture():
+    """The bin directory of the tools virtualenv (ansible-runner, ansible-navigator, galaxy-importer), built once."""
+    return tools_bin()
+
+
+def snapshots(state: dict) -> dict[int, tuple[str, str]]:
+    """Every snapshot in the simulator's state that is available: id -> (server, description)."""
+    return {
+        image["id"]: (image["created_from"]["name"], image["description"])
+        for image in state["images"]
+        if image.get("type") == "snapshot" and image.get("status") == "available"
+    }
+
+
+def assert_one_new_snapshot_each(before: dict, after: dict, servers: list[str]) -> None:
+    """The run made exactly one available snapshot of each of ``servers``, described ``<server>-<UTC date>``, and no other."""
+    made = sorted(after[key] for key in after.keys() - before.keys())
+    assert [item[0] for item in made] == sorted(servers), made
+    assert all(re.fullmatch(rf"{re.escape(server)}-\d{{4}}-\d{{2}}-\d{{2}}", description) for server, description in made), made

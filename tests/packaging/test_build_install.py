@@ -6,13 +6,12 @@ Run with pytest from the repository root (``make packaging``); needs ansible-cor
 from __future__ import annotations
 
 import datetime
-import os
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
-from conftest import install_collection  # pylint: disable=import-error
+from conftest import user_env  # pylint: disable=import-error
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
@@ -35,18 +34,10 @@ def test_the_tarball_holds_the_collection_and_none_of_the_clutter(tarball, clutt
     assert [name for name in REQUIRED if name not in names] == []
 
 
-def test_installed_collection_runs_the_fleet_playbook_by_fqcn(tarball, tmp_path):
-    collections = tmp_path / "collections"
-    install_collection(tarball, collections)
-    assert (collections / "ansible_collections" / "lockaware" / "hcloud" / "MANIFEST.json").is_file()
+def test_installed_collection_runs_the_fleet_playbook_by_fqcn(installed, tmp_path):
+    assert (installed.root / "MANIFEST.json").is_file()
     with start_simulator(["--fleet", "demo"], cwd=REPO_ROOT) as sim:
-        env = dict(
-            os.environ,
-            ANSIBLE_COLLECTIONS_PATH=str(collections),
-            HCLOUD_ENDPOINT=sim.url,
-            HCLOUD_TOKEN=sim.token,
-            PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        )
+        env = user_env(installed, BIN, HCLOUD_ENDPOINT=sim.url, HCLOUD_TOKEN=sim.token)
         run = subprocess.run(
             [BIN / "ansible-playbook", "lockaware.hcloud.snapshot_fleet", "-e", "label_selector=role=web"],
             cwd=tmp_path,

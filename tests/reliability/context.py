@@ -45,13 +45,14 @@ class RunContext:
         self.before: dict[int, observe.Snap] = {}
         self.policy = observe.DeletionPolicy()
         self.targets: dict[tuple[str, str], int] = {}
+        self.deprecated_seen: set[str] = set()
 
     # checks -----------------------------------------------------------------------------------------------
 
     def check(self, condition: Any, message: str) -> bool:
         """Record ``message`` as a problem unless ``condition`` holds."""
         if not condition:
-            self.outcome.problems.append(observe.redact(message, self.bench.token))
+            self.outcome.problems.append(observe.redact(observe.redact(message, self.bench.token), self.bench.read_only_token))
         return bool(condition)
 
     def check_failed(self, result: dict[str, Any], *needles: str, what: str = "") -> None:
@@ -91,6 +92,12 @@ class RunContext:
         """The regex of the create_image path of a server."""
         return rf"^/v1/servers/{self.ids[server]}/actions/create_image$"
 
+    def check_no_deprecated(self, what: str) -> None:
+        """No request of the log so far went to a deprecated or removed endpoint (each such request reported once)."""
+        marked = [entry for entry in self.control.requests() if entry.get("deprecated") and entry["correlation_id"] not in self.deprecated_seen]
+        self.deprecated_seen.update(entry["correlation_id"] for entry in marked)
+        self.check(not marked, f"{what}: requests to deprecated endpoints: {[observe.show_request(entry) for entry in marked]}")
+
     # ansible-playbook -------------------------------------------------------------------------------------
 
     def playbook(self, playbook: str | Path, extra_vars: dict[str, Any] | None = None, timeout: float | None = None, **kwargs: Any) -> PlaybookRun:
@@ -107,9 +114,11 @@ class RunContext:
         """Wait for a playbook started with ``start``; counts leaks (and writes, in check mode)."""
         run = running.finish() if timeout is None else running.finish(timeout)
         self.check(not run.timed_out, f"{run.describe()}: did not finish in time")
-        leaks = observe.token_leaks(self.bench.token, {"stdout": run.stdout, "stderr": run.stderr}, [run.workdir])
-        self.outcome.leaks += len(leaks)
-        self.check(not leaks, f"{run.describe()}: the token appears in {leaks}")
+        for token in (self.bench.token, self.bench.read_only_token):
+            leaks = observe.token_leaks(token, {"stdout": run.stdout, "stderr": run.stderr}, [run.workdir])
+            self.outcome.leaks += len(leaks)
+            self.check(not leaks, f"{run.describe()}: a token appears in {leaks}")
+        self.check_no_deprecated(run.describe())
         if check:
             written = observe.writes(self.control.requests())
             self.outcome.check_writes += len(written)
@@ -141,6 +150,7 @@ class RunContext:
         """Read the end state and count expected/found snapshots, duplicates and wrong deletions."""
         after = observe.read_snapshots(self.control)
         self.save_evidence(after)
+        self.check_no_deprecated("at the end")
         wrong = []
         for (server, description), count in self.targets.items():
             matching = [snap for snap in after.values() if snap.server_name == server and snap.description == description]

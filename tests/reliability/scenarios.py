@@ -1,4 +1,4 @@
-"""The 16 reliability scenarios, by number: what each is called, the function that runs it, and the fast subset."""
+"""The 21 scenarios (17 to 21: the real API's behaviours), by number: what each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import scenarios_faults
 import scenarios_locks
+import scenarios_real_api
 import scenarios_safety
 from context import RunContext
 
@@ -49,6 +50,11 @@ SCENARIOS = (
     Scenario(14, "token", "token never shown (-vvv)", scenarios_safety.token_never_shown, 16, fast=True),
     Scenario(15, "check-mode", "check mode: no write", scenarios_safety.check_mode, 13, fast=True),
     Scenario(16, "load", "load: 200 servers, a fifth locked, 30 forks", scenarios_locks.load, 40),
+    Scenario(17, "id-cap", "actions_id_cap 25: 60 servers seen in time", scenarios_real_api.id_cap_fleet, 30),
+    Scenario(18, "failed-image", "failed image left unavailable: adopt, match, keep", scenarios_real_api.failed_image, 30),
+    Scenario(19, "invisible-lock", "invisible lock, action ending in locked", scenarios_real_api.invisible_lock, 25),
+    Scenario(20, "progress-stuck", "progress stuck: 50 servers under 0.25 req/s", scenarios_real_api.progress_stuck, 60),
+    Scenario(21, "api-2026", "no datacenters, no deprecated calls, read-only token", scenarios_real_api.api_2026, 40),
 )
 
 

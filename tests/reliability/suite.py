@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -140,6 +142,24 @@ def check_leak_search(bench: Bench) -> list[str]:
     return [Path(place).name for place in found]
 
 
+def check_deprecated_marks(bench: Bench) -> str:
+    """Ask for a removed endpoint (``/datacenters``) and make sure the request log marks it; raises if not.
+
+    Every scenario run fails on such marks (``RunContext.check_no_deprecated``): this shows the check can see one.
+    """
+    request = urllib.request.Request(f"{bench.sim.url}/datacenters", headers={"Authorization": f"Bearer {bench.token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        exc.read()
+    marked = [entry for entry in bench.control.requests() if entry.get("deprecated")]
+    bench.control.clear_requests()
+    if not marked:
+        raise RuntimeError("the simulator's request log does not mark a request to /datacenters as deprecated")
+    return observe.show_request(marked[-1])
+
+
 def run_suite(scenarios: list[Scenario], runs: int, base_seed: int, properties: bool, say: Callable[[str], None], lanes: int = 2) -> tuple[list[Row], Path]:
     """Run everything in ``lanes`` lanes side by side, each with a simulator of its own; returns the rows and the runs' files.
 
@@ -174,6 +194,7 @@ def run_lane(index: int, workroot: Path, pending: queue.Queue, rows: dict[str, R
     with start_suite_simulator(new_token()) as sim:
         bench = Bench(sim, lane_root)
         say(f"lane {index + 1}: simulator at {sim.url}; self-test: the leak search finds a planted token in {check_leak_search(bench)}")
+        say(f"lane {index + 1}: self-test: the request log marks deprecated endpoints ({check_deprecated_marks(bench)})")
         while True:
             try:
                 key, job = pending.get_nowait()

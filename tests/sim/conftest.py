@@ -11,7 +11,7 @@ import hcloud
 import pytest
 import requests
 
-from hcloud_sim.fleet import DEMO_FLEET, generated_fleet_spec
+from hcloud_sim.initial_state import DEMO_STATE, generated_state_spec
 from hcloud_sim.launcher import SimControl, SimulatorProcess, start_simulator
 
 from .openapi import validate_response
@@ -36,7 +36,7 @@ def fast_demo(sg5_lock_seconds: float = 60, **settings: Any) -> dict[str, Any]:
     sg5 stays locked for ``sg5_lock_seconds`` simulated seconds (3 real seconds by default), long
     enough for tests to see the lock even on a busy machine.
     """
-    fleet = copy.deepcopy(DEMO_FLEET)
+    fleet = copy.deepcopy(DEMO_STATE)
     fleet["settings"] = {**FAST_SETTINGS, **settings}
     sg5 = next(server for server in fleet["servers"] if server["name"] == "sg5")
     sg5["locks"][0]["seconds"] = sg5_lock_seconds
@@ -45,7 +45,7 @@ def fast_demo(sg5_lock_seconds: float = 60, **settings: Any) -> dict[str, Any]:
 
 def fast_generated(count: int, seed: int = 0) -> dict[str, Any]:
     """``count`` generated servers with short durations."""
-    return {**generated_fleet_spec(count, seed), "settings": FAST_SETTINGS}
+    return {**generated_state_spec(count, seed), "settings": FAST_SETTINGS}
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
@@ -93,7 +93,7 @@ class CheckedApi:
 @pytest.fixture(scope="session")
 def sim() -> Iterator[SimulatorProcess]:
     """One simulator for the whole session (tests reset it)."""
-    with start_simulator(["--fleet", "demo", "--speed", str(SPEED)]) as process:
+    with start_simulator(["--state", "demo", "--speed", str(SPEED)]) as process:
         yield process
 
 

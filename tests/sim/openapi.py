@@ -56,9 +56,20 @@ def _nullable_refs(node: Any) -> Any:
     return rewritten
 
 
+def _amended(components: dict[str, Any]) -> dict[str, Any]:
+    """The changes the API made after the document (2026-02-20), each with its date.
+
+    - 2026-07-01: servers no longer carry ``datacenter`` (hcloud-api-facts.md, "Servers and consistency").
+      The property stays defined, so a server that has one (``datacenters: present``) is still checked.
+    """
+    server = components["schemas"]["server"]
+    server["required"] = [name for name in server["required"] if name != "datacenter"]
+    return components
+
+
 @cache
 def _components() -> dict[str, Any]:
-    return _nullable_refs(spec()["components"])
+    return _amended(_nullable_refs(spec()["components"]))
 
 
 @cache

@@ -6,10 +6,12 @@ import re
 
 import pytest
 
-from hcloud_sim.backend import ActionFault, Backend
+from hcloud_sim.backend import Backend
 from hcloud_sim.clock import FakeClock, isoformat
 from hcloud_sim.errors import ApiError
-from hcloud_sim.fleet import LockSpec, parse_fleet
+from hcloud_sim.faults import ActionFault
+from hcloud_sim.initial_state import LockSpec, parse_initial_state
+from hcloud_sim.settings import parse_settings
 
 SETTINGS = {
     "snapshot_quota": 3,
@@ -22,9 +24,9 @@ SETTINGS = {
 }
 
 
-def make_backend(servers: list[dict] | None = None, speed: float = 1.0, **settings: float) -> tuple[Backend, FakeClock]:
+def make_backend(servers: list[dict] | None = None, speed: float = 1.0, **settings: float | str) -> tuple[Backend, FakeClock]:
     clock = FakeClock(speed=speed)
-    fleet = parse_fleet(
+    fleet = parse_initial_state(
         {
             "settings": {**SETTINGS, **settings},
             "servers": servers
@@ -206,7 +208,7 @@ def test_generated_description() -> None:
 def test_action_fault_makes_the_next_action_fail() -> None:
     backend, clock = make_backend()
     a = server(backend, "a")
-    backend.add_action_fault(ActionFault("create_image", 1, "action_failed", "disk error"))
+    backend.faults.add_action_fault(ActionFault("create_image", 1, "action_failed", "disk error"))
     action, image = backend.create_image(a.id, "x", "snapshot", None)
     assert action.status == "running"
     clock.advance(10)
@@ -216,7 +218,8 @@ def test_action_fault_makes_the_next_action_fail() -> None:
     assert failed.status == "error"
     assert failed.error == {"code": "action_failed", "message": "disk error"}
     assert failed.finished is not None
-    expect_error(404, "not_found", backend.get_image, image.id)
+    left = backend.get_image(image.id)  # failed_image: unavailable (the default)
+    assert (left.status, left.image_size) == ("unavailable", None)
     assert not server(backend, "a").locked
     second, _image = backend.create_image(a.id, "y", "snapshot", None)
     clock.advance(30)
@@ -224,9 +227,9 @@ def test_action_fault_makes_the_next_action_fail() -> None:
 
 
 def test_fail_action_ends_it_now() -> None:
-    backend, clock = make_backend()
+    backend, clock = make_backend(failed_image="delete")
     a = server(backend, "a")
-    action, image = backend.sim_lock("a", LockSpec("create_image", 100))
+    action, image, _hidden = backend.sim_lock("a", LockSpec("create_image", 100))
     assert image is not None
     clock.advance(50)
     failed = backend.fail_action(action.id, "action_failed", "boom")
@@ -273,7 +276,7 @@ def test_delete_server_fails_its_actions_and_drops_its_backups() -> None:
     clock.advance(30)
     _action, snapshot = backend.create_image(a.id, "s", "snapshot", None)
     clock.advance(30)
-    action, creating = backend.sim_lock(a.id, LockSpec("create_image", 100))
+    action, creating, _hidden = backend.sim_lock(a.id, LockSpec("create_image", 100))
     backend.delete_server("a")
     assert backend.get_action(action.id).error["code"] == "server_deleted"
     assert backend.get_image(snapshot.id).created_from == {"id": a.id, "name": "a"}
@@ -285,7 +288,7 @@ def test_delete_server_fails_its_actions_and_drops_its_backups() -> None:
 def test_reset_replaces_everything() -> None:
     backend, _clock = make_backend()
     backend.create_image(server(backend, "a").id, "x", "snapshot", None)
-    backend.reset(parse_fleet({"servers": [{"name": "only"}]}))
+    backend.reset(parse_initial_state({"servers": [{"name": "only"}]}))
     assert [s.name for s in backend.list_servers()] == ["only"]
     assert backend.list_actions() == []
     assert all(image.type == "system" for image in backend.list_images(lambda image: True))
@@ -296,3 +299,65 @@ def test_returned_objects_are_copies() -> None:
     a = server(backend, "a")
     a.labels["mutated"] = "yes"
     assert "mutated" not in server(backend, "a").labels
+
+
+@pytest.mark.parametrize(("mode", "midway"), [("linear", 50), ("stuck", 0)])
+def test_progress_linear_or_stuck(mode: str, midway: int) -> None:
+    backend, clock = make_backend(progress=mode)
+    action, _image = backend.create_image(server(backend, "a").id, "x", "snapshot", None)  # 30 s
+    clock.advance(15)
+    assert backend.get_action(action.id).progress == midway
+    clock.advance(15)
+    assert (backend.get_action(action.id).status, backend.get_action(action.id).progress) == ("success", 100)
+
+
+def test_speed_compresses_the_default_durations() -> None:
+    clock = FakeClock(speed=10)
+    backend = Backend(clock, parse_initial_state({"servers": [{"name": "a", "disk": 40}]}))
+    action, _image = backend.create_image(backend.list_servers()[0].id, "x", "snapshot", None)
+    assert action.ends_at - action.started == pytest.approx((30 + 40) / 10)  # 30 s + 1 s/GB, at speed 10
+
+
+@pytest.mark.parametrize(("mode", "left"), [("unavailable", "unavailable"), ("delete", None)])
+def test_failed_image_setting(mode: str, left: str | None) -> None:
+    backend, clock = make_backend(failed_image=mode)
+    action, image = backend.create_image(server(backend, "a").id, "x", "snapshot", None)
+    clock.advance(5)
+    backend.fail_action(action.id, "action_failed", "boom")
+    statuses = [found.status for found in backend.list_images(lambda found: found.id == image.id)]
+    assert statuses == ([left] if left else [])
+    assert backend.list_images(lambda found: found.is_snapshot) == []  # an unavailable image does not count against the quota
+
+
+def test_invisible_lock_refuses_actions_lists_nothing_and_expires() -> None:
+    backend, clock = make_backend()
+    a = server(backend, "a")
+    action, image, hidden = backend.sim_lock("a", LockSpec("rebuild", 20, visible=False))
+    assert (action, image) == (None, None) and hidden.until == clock.now() + 20
+    expect_error(423, "locked", backend.create_image, a.id, "x", "snapshot", None)
+    expect_error(423, "locked", backend.power_action, a.id, "reboot")
+    assert backend.list_actions("server", a.id) == [] and not server(backend, "a").locked
+    clock.advance(20)
+    backend.power_action(a.id, "reboot")
+    assert backend.snapshot_state().hidden_locks == []
+
+
+def test_invisible_lock_in_the_initial_state_delays_the_next_lock() -> None:
+    backend, clock = make_backend(
+        servers=[{"name": "a", "locks": [{"command": "rebuild", "seconds": 10, "visible": False}, {"command": "rebuild", "seconds": 5}]}]
+    )
+    a = server(backend, "a")
+    assert backend.list_actions("server", a.id) == []
+    expect_error(423, "locked", backend.power_action, a.id, "reboot")
+    clock.advance(11)
+    [rebuild] = backend.list_actions("server", a.id)
+    assert (rebuild.command, rebuild.status) == ("rebuild", "running")
+
+
+def test_actions_by_id_are_capped() -> None:
+    servers = [{"name": f"s{index}"} for index in range(30)]
+    backend, _clock = make_backend(servers=servers)
+    ids = [backend.power_action(found.id, "reboot").id for found in backend.list_servers()]
+    assert [action.id for action in backend.poll_actions(ids[::-1])] == sorted(ids[::-1][:25])
+    backend.update_settings(parse_settings({"actions_id_cap": 30}, backend.settings))
+    assert [action.id for action in backend.poll_actions(ids)] == ids

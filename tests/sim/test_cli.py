@@ -1,4 +1,8 @@
-"""The official ``hcloud`` CLI (Debian package ``hcloud-cli``) against the simulator."""
+"""The official ``hcloud`` CLI (Debian package ``hcloud-cli``) against the simulator.
+
+Debian's CLI is 1.30.3, older than the API's removal of ``datacenter`` from servers (2026-07-01):
+its tests run with the setting ``datacenters: present``, the API it was written for.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ pytestmark = pytest.mark.skipif(HCLOUD is None, reason="the hcloud CLI is not in
 
 @pytest.fixture
 def hcloud_cli(sim: SimulatorProcess, control: SimControl, tmp_path: Path):
+    control.settings(datacenters="present")  # hcloud-cli 1.30.3 predates the removal of datacenters
     env = {**os.environ, "HCLOUD_ENDPOINT": sim.url, "HCLOUD_TOKEN": sim.token, "HOME": str(tmp_path), "HCLOUD_CONFIG": str(tmp_path / "cli.toml")}
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -64,3 +69,16 @@ def test_cli_refuses_to_delete_a_protected_image(hcloud_cli, control: SimControl
     result = hcloud_cli("image", "delete", str(protected["id"]), check=False)
     assert result.returncode != 0
     assert "protected" in result.stderr
+
+
+def test_cli_shows_the_datacenter_the_api_had(hcloud_cli) -> None:
+    assert re.search(r"\bweb1\b.*\bfsn1-dc14\b", hcloud_cli("server", "list").stdout)
+    assert "fsn1-dc14" in hcloud_cli("datacenter", "list").stdout
+
+
+def test_cli_1_30_with_datacenters_removed(hcloud_cli, control: SimControl) -> None:
+    control.settings(datacenters="removed")
+    assert re.search(r"\bweb1\s+running\b", hcloud_cli("server", "list").stdout)  # the DATACENTER column is empty
+    refused = hcloud_cli("datacenter", "list", check=False)
+    assert refused.returncode != 0
+    assert "deprecated_api_endpoint" in refused.stderr

@@ -30,6 +30,8 @@ def test_reset_with_a_spec_a_name_or_a_number(control: SimControl) -> None:
     assert [server["name"] for server in control.state()["servers"]] == ["solo"]
     assert control.reset(12, seed=4) == {"servers": 12}
     assert control.reset("demo") == {"servers": 6}
+    assert control.request("POST", "/reset", {"fleet": 3, "seed": 1}) == {"servers": 3}  # the older name of "state"
+    assert control.request("POST", "/reset", {"state": 4}) == {"servers": 4}
     with pytest.raises(SimulatorError, match=r"servers\[0\]: unknown key\(s\) colour"):
         control.reset({"servers": [{"name": "x", "colour": "red"}]})
     assert control.reset("demo") == {"servers": 6}
@@ -75,7 +77,7 @@ def test_lock_with_an_image_and_a_failure(sim: SimulatorProcess, control: SimCon
     action = client.actions.get_by_id(failing["action"]["id"])
     wait_until(lambda: action.reload() or action.status == "error")
     assert action.error == {"code": "action_failed", "message": "disk full"}
-    assert [i for i in control.state()["images"] if i["description"] == "doomed"] == []
+    assert [i["status"] for i in control.state()["images"] if i["description"] == "doomed"] == ["unavailable"]
 
 
 def test_fail_action_now(sim: SimulatorProcess, control: SimControl) -> None:
@@ -120,7 +122,8 @@ def test_request_log(sim: SimulatorProcess, api: CheckedApi, control: SimControl
     ]
     first = log[0]
     assert first["query"] == {"label_selector": ["env=prod"], "page": ["1"]}
-    assert set(first) == {"time", "method", "path", "query", "status", "rate_limit_remaining", "correlation_id", "fault"}
+    assert set(first) == {"time", "method", "path", "query", "status", "rate_limit_remaining", "correlation_id", "fault", "deprecated"}
+    assert [entry["deprecated"] for entry in log] == [False, False, False]
     assert log[1]["rate_limit_remaining"] < first["rate_limit_remaining"]
     assert log[2]["rate_limit_remaining"] == log[1]["rate_limit_remaining"]  # a 401 takes no token
     assert len({entry["correlation_id"] for entry in log}) == 3

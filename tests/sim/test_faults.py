@@ -9,7 +9,7 @@ import requests
 from hcloud import APIException
 
 from hcloud_sim.errors import ApiError
-from hcloud_sim.faults import FaultBook, parse_rule
+from hcloud_sim.faults import ActionFault, FaultBook, parse_rule
 from hcloud_sim.launcher import SimControl, SimulatorError, SimulatorProcess
 
 from .conftest import make_client, server_id
@@ -51,6 +51,24 @@ def test_fault_book_counts_uses() -> None:
     assert [rule["path_regex"] for rule in book.rules()] == ["images"]
     book.clear()
     assert book.rules() == []
+
+
+def test_one_book_holds_request_faults_and_action_faults() -> None:
+    book = FaultBook()
+    book.add([{"path_regex": "images", "times": None}])
+    book.add_action_fault(ActionFault("create_image", 2, "locked", "raced", server_id=7))
+    book.add_action_fault(ActionFault("shutdown", None, "action_failed", "acpi"))
+    assert book.take_action_fault("create_image", 8) is None  # another server
+    assert book.take_action_fault("create_image", 7) == {"code": "locked", "message": "raced"}
+    assert book.action_faults()[0]["times"] == 1
+    assert book.take_action_fault("create_image", 7) == {"code": "locked", "message": "raced"}
+    assert book.take_action_fault("create_image", 7) is None
+    assert all(book.take_action_fault("shutdown", 1) for _attempt in range(3))  # times None: forever
+    book.clear_rules()
+    assert (book.rules(), len(book.action_faults())) == ([], 1)
+    book.add([{"path_regex": "x"}])
+    book.clear()
+    assert (book.rules(), book.action_faults()) == ([], [])
 
 
 def test_respond_answers_the_error_and_does_nothing(sim: SimulatorProcess, control: SimControl) -> None:

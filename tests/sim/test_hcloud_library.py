@@ -114,10 +114,19 @@ def test_failed_snapshot_action(client, control: SimControl) -> None:
     with pytest.raises(ActionFailedException) as caught:
         result.action.wait_until_finished()
     assert caught.value.action.error == {"code": "action_failed", "message": "image creation failed"}
+    assert client.images.get_by_id(result.image.id).status == "unavailable"  # failed_image: unavailable, the default
+    assert not client.servers.get_by_name("web2").locked
+
+
+def test_failed_snapshot_action_with_failed_image_delete(client, control: SimControl) -> None:
+    control.settings(failed_image="delete")
+    control.action_fault("create_image", times=1, code="action_failed", message="image creation failed")
+    result = client.servers.create_image(client.servers.get_by_name("web2"), description="will fail")
+    with pytest.raises(ActionFailedException):
+        result.action.wait_until_finished()
     with pytest.raises(APIException) as missing:
         client.images.get_by_id(result.image.id)
     assert missing.value.code == "not_found"
-    assert not client.servers.get_by_name("web2").locked
 
 
 def test_power_cycle(client) -> None:

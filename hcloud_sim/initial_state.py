@@ -1,9 +1,10 @@
-"""Fleet specifications: the servers, their snapshots and locks, and the simulation settings.
+"""The initial state of a simulated project: its servers, their snapshots and locks, its settings and prices.
 
-A fleet comes from ``--fleet``: ``demo`` (the built-in demo fleet), an integer ``N`` (N
-generated servers, deterministic from ``--seed``), or a path to a YAML or JSON file; or from
-the body of ``POST /_sim/reset``. Every spec goes through ``parse_fleet``, which rejects
-unknown keys and bad values with a ``FleetError`` naming the offending path.
+An initial state comes from ``--state`` (alias ``--fleet``): ``demo`` (the built-in demo
+project), an integer ``N`` (N generated servers, deterministic from ``--seed``), or a path to a
+YAML or JSON file; or from the body of ``POST /_sim/reset``. Every spec goes through
+``parse_initial_state``, which rejects unknown keys and bad values with a ``SpecError`` naming
+the offending path.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +20,8 @@ import yaml
 
 from . import catalog
 from .labels import key_problem, value_problem
-
-
-class FleetError(ValueError):
-    """A fleet specification is invalid; the message names the offending path."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Simulation settings. Durations are simulated seconds (divided by ``--speed``)."""
-
-    snapshot_quota: int = 100
-    snapshot_seconds_base: float = 10.0
-    snapshot_seconds_per_gb: float = 0.5
-    shutdown_seconds: float = 5.0
-    poweroff_seconds: float = 1.0
-    poweron_seconds: float = 3.0
-    reboot_seconds: float = 5.0
-
-    def snapshot_seconds(self, disk_gb: float) -> float:
-        """How long (simulated seconds) an image of a disk of ``disk_gb`` takes."""
-        return self.snapshot_seconds_base + self.snapshot_seconds_per_gb * disk_gb
+from .pricing import Pricing, parse_pricing
+from .settings import Settings, SpecError, parse_settings
 
 
 @dataclass(frozen=True)
@@ -53,18 +35,23 @@ class ImageSpec:
 
 @dataclass(frozen=True)
 class LockSpec:
-    """A running action started by another client: ``seconds`` long, ``delay`` after the previous one."""
+    """A running action started by another client: ``seconds`` long, ``delay`` after the previous one.
+
+    ``visible: false`` is a lock the API shows no action for: new actions answer 423 ``locked``
+    for ``seconds``, but the server lists nothing running.
+    """
 
     command: str
     seconds: float
     delay: float = 0.0
     image: ImageSpec | None = None
     fail: dict[str, str] | None = None
+    visible: bool = True
 
 
 @dataclass(frozen=True)
 class SnapshotSpec:
-    """An image that already exists when the fleet is loaded."""
+    """An image that already exists when the initial state is loaded."""
 
     description: str
     labels: dict[str, str]
@@ -76,7 +63,7 @@ class SnapshotSpec:
 
 @dataclass(frozen=True)
 class ServerSpec:
-    """One server of the fleet."""
+    """One server of the project."""
 
     name: str
     labels: dict[str, str]
@@ -99,11 +86,12 @@ class ServerSpec:
 
 
 @dataclass(frozen=True)
-class Fleet:
-    """A whole fleet: servers and settings."""
+class InitialState:
+    """What a project holds when the simulator loads it: servers, settings and prices."""
 
     servers: tuple[ServerSpec, ...]
     settings: Settings
+    pricing: Pricing = field(default_factory=Pricing)
 
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
@@ -114,25 +102,25 @@ _IMAGE_TYPES = ("snapshot", "backup")
 
 def _mapping(value: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise FleetError(f"{where}: must be a mapping, got {type(value).__name__}")
+        raise SpecError(f"{where}: must be a mapping, got {type(value).__name__}")
     unknown = sorted(set(value) - set(allowed))
     if unknown:
-        raise FleetError(f"{where}: unknown key(s) {', '.join(map(str, unknown))} (allowed: {', '.join(allowed)})")
+        raise SpecError(f"{where}: unknown key(s) {', '.join(map(str, unknown))} (allowed: {', '.join(allowed)})")
     return value
 
 
 def _typed(value: Any, where: str, kinds: tuple[type, ...], what: str) -> Any:
     if isinstance(value, bool) and bool not in kinds:
-        raise FleetError(f"{where}: must be {what}, got {value!r}")
+        raise SpecError(f"{where}: must be {what}, got {value!r}")
     if not isinstance(value, kinds):
-        raise FleetError(f"{where}: must be {what}, got {value!r}")
+        raise SpecError(f"{where}: must be {what}, got {value!r}")
     return value
 
 
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
     number = _typed(value, where, (int, float), "a number")
     if number < minimum:
-        raise FleetError(f"{where}: must be at least {minimum:g}, got {number!r}")
+        raise SpecError(f"{where}: must be at least {minimum:g}, got {number!r}")
     return float(number)
 
 
@@ -140,13 +128,13 @@ def _labels(value: Any, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise FleetError(f"{where}: must be a mapping of label keys to string values")
+        raise SpecError(f"{where}: must be a mapping of label keys to string values")
     for key, label_value in value.items():
         if not isinstance(key, str) or not isinstance(label_value, str):
-            raise FleetError(f'{where}.{key}: label keys and values must be strings (quote values such as "true")')
+            raise SpecError(f'{where}.{key}: label keys and values must be strings (quote values such as "true")')
         problem = key_problem(key) or value_problem(label_value)
         if problem:
-            raise FleetError(f"{where}.{key}: {problem}")
+            raise SpecError(f"{where}.{key}: {problem}")
     return dict(value)
 
 
@@ -165,27 +153,31 @@ def parse_image_spec(value: Any, where: str) -> ImageSpec:
         _typed(description, f"{where}.description", (str,), "a string")
     image_type = spec.get("type", "snapshot")
     if image_type not in _IMAGE_TYPES:
-        raise FleetError(f"{where}.type: must be one of {', '.join(_IMAGE_TYPES)}")
+        raise SpecError(f"{where}.type: must be one of {', '.join(_IMAGE_TYPES)}")
     return ImageSpec(description, _labels(spec.get("labels"), f"{where}.labels"), image_type)
 
 
 def parse_lock(value: Any, where: str) -> LockSpec:
-    """Validate one lock: ``{command, seconds, delay?, image?, fail?}``."""
-    spec = _mapping(value, where, ("command", "seconds", "delay", "image", "fail"))
+    """Validate one lock: ``{command, seconds, delay?, image?, fail?, visible?}``."""
+    spec = _mapping(value, where, ("command", "seconds", "delay", "image", "fail", "visible"))
     command = _typed(spec.get("command"), f"{where}.command", (str,), "a command name such as rebuild")
     if not command:
-        raise FleetError(f"{where}.command: must not be empty")
+        raise SpecError(f"{where}.command: must not be empty")
     if "seconds" not in spec:
-        raise FleetError(f"{where}.seconds: is required")
+        raise SpecError(f"{where}.seconds: is required")
     image = spec.get("image")
     if image is not None and command != "create_image":
-        raise FleetError(f"{where}.image: only a create_image lock makes an image")
+        raise SpecError(f"{where}.image: only a create_image lock makes an image")
+    visible = _typed(spec.get("visible", True), f"{where}.visible", (bool,), "true or false")
+    if not visible and (image is not None or spec.get("fail") is not None):
+        raise SpecError(f"{where}.visible: an invisible lock has no action, so it takes neither image nor fail")
     return LockSpec(
         command=command,
         seconds=_number(spec["seconds"], f"{where}.seconds"),
         delay=_number(spec.get("delay", 0), f"{where}.delay"),
-        image=parse_image_spec(image, f"{where}.image") if image is not None else (ImageSpec() if command == "create_image" else None),
+        image=parse_image_spec(image, f"{where}.image") if image is not None else (ImageSpec() if command == "create_image" and visible else None),
         fail=_fail(spec.get("fail"), f"{where}.fail"),
+        visible=visible,
     )
 
 
@@ -193,7 +185,7 @@ def _snapshot(value: Any, where: str, server_name: str) -> SnapshotSpec:
     spec = _mapping(value, where, ("description", "labels", "age_hours", "protected", "type", "image_size"))
     image_type = spec.get("type", "snapshot")
     if image_type not in _IMAGE_TYPES:
-        raise FleetError(f"{where}.type: must be one of {', '.join(_IMAGE_TYPES)}")
+        raise SpecError(f"{where}.type: must be one of {', '.join(_IMAGE_TYPES)}")
     image_size = spec.get("image_size")
     return SnapshotSpec(
         description=_typed(spec.get("description", f"{server_name} snapshot"), f"{where}.description", (str,), "a string"),
@@ -212,26 +204,26 @@ def _server(value: Any, where: str) -> ServerSpec:
     spec = _mapping(value, where, _SERVER_KEYS)
     name = _typed(spec.get("name"), f"{where}.name", (str,), "a server name")
     if not _HOSTNAME.match(name):
-        raise FleetError(f"{where}.name: '{name}' is not a valid hostname (RFC 1123)")
+        raise SpecError(f"{where}.name: '{name}' is not a valid hostname (RFC 1123)")
     where = f"servers[{name}]"
     status = spec.get("status", "running")
     if status not in _SERVER_STATUSES:
-        raise FleetError(f"{where}.status: must be one of {', '.join(_SERVER_STATUSES)}")
+        raise SpecError(f"{where}.status: must be one of {', '.join(_SERVER_STATUSES)}")
     server_type = spec.get("server_type", "cx22")
     if catalog.server_type(server_type) is None:
-        raise FleetError(f"{where}.server_type: unknown server type {server_type!r} (known: {', '.join(t.name for t in catalog.SERVER_TYPES)})")
+        raise SpecError(f"{where}.server_type: unknown server type {server_type!r} (known: {', '.join(t.name for t in catalog.SERVER_TYPES)})")
     location = spec.get("location", "fsn1")
     if catalog.location(location) is None:
-        raise FleetError(f"{where}.location: unknown location {location!r} (known: {', '.join(loc.name for loc in catalog.LOCATIONS)})")
+        raise SpecError(f"{where}.location: unknown location {location!r} (known: {', '.join(loc.name for loc in catalog.LOCATIONS)})")
     image = spec.get("image", "ubuntu-24.04")
     if catalog.system_image(image) is None:
-        raise FleetError(f"{where}.image: unknown system image {image!r}")
+        raise SpecError(f"{where}.image: unknown system image {image!r}")
     backup_window = spec.get("backup_window")
     if backup_window is not None and not (isinstance(backup_window, str) and _BACKUP_WINDOW.match(backup_window)):
-        raise FleetError(f'{where}.backup_window: must be null or a window such as "22-02"')
+        raise SpecError(f'{where}.backup_window: must be null or a window such as "22-02"')
     disk = spec.get("disk")
     if disk is not None and (isinstance(disk, bool) or not isinstance(disk, int) or disk < 1):
-        raise FleetError(f"{where}.disk: must be a positive whole number of GB")
+        raise SpecError(f"{where}.disk: must be a positive whole number of GB")
     protection = _mapping(spec.get("protection") or {}, f"{where}.protection", ("delete", "rebuild"))
     locks = spec.get("locks") or []
     snapshots = spec.get("snapshots") or []
@@ -253,36 +245,20 @@ def _server(value: Any, where: str) -> ServerSpec:
     )
 
 
-def parse_settings(value: Any, base: Settings | None = None, where: str = "settings") -> Settings:
-    """Validate ``settings`` (every key optional) on top of ``base`` (default: the defaults)."""
-    allowed = tuple(item.name for item in fields(Settings))
-    spec = _mapping(value if value is not None else {}, where, allowed)
-    changes: dict[str, Any] = {}
-    for key, item in spec.items():
-        if key == "snapshot_quota":
-            changes[key] = int(_typed(item, f"{where}.{key}", (int,), "a whole number"))
-            if changes[key] < 0:
-                raise FleetError(f"{where}.{key}: must be at least 0")
-        else:
-            changes[key] = _number(item, f"{where}.{key}")
-    current = base or Settings()
-    return Settings(**{**{item.name: getattr(current, item.name) for item in fields(Settings)}, **changes})
-
-
-def parse_fleet(data: Any) -> Fleet:
-    """Validate a whole fleet specification."""
-    spec = _mapping(data, "fleet", ("servers", "settings"))
+def parse_initial_state(data: Any, base_settings: Settings | None = None) -> InitialState:
+    """Validate a whole initial state; its ``settings`` apply on top of ``base_settings`` (default: the defaults)."""
+    spec = _mapping(data, "state", ("servers", "settings", "pricing"))
     servers_value = spec.get("servers") or []
     _typed(servers_value, "servers", (list,), "a list")
     servers = tuple(_server(item, f"servers[{index}]") for index, item in enumerate(servers_value))
     names = [server.name for server in servers]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise FleetError(f"servers: duplicate server name(s) {', '.join(duplicates)}")
-    return Fleet(servers=servers, settings=parse_settings(spec.get("settings")))
+        raise SpecError(f"servers: duplicate server name(s) {', '.join(duplicates)}")
+    return InitialState(servers=servers, settings=parse_settings(spec.get("settings"), base_settings), pricing=parse_pricing(spec.get("pricing")))
 
 
-DEMO_FLEET: dict[str, Any] = {
+DEMO_STATE: dict[str, Any] = {
     "settings": {
         "snapshot_quota": 30,
         "snapshot_seconds_base": 3,
@@ -333,15 +309,15 @@ DEMO_FLEET: dict[str, Any] = {
 }
 
 
-def demo_fleet() -> Fleet:
-    """The built-in demo fleet."""
-    return parse_fleet(DEMO_FLEET)
+def demo_state(base_settings: Settings | None = None) -> InitialState:
+    """The built-in demo project."""
+    return parse_initial_state(DEMO_STATE, base_settings)
 
 
 _GENERATED_TYPES = ("cx11", "cx22", "cpx11", "cx32", "cpx21", "cx42", "cpx31", "cpx41", "cx52", "cpx51")
 
 
-def generated_fleet_spec(count: int, seed: int = 0) -> dict[str, Any]:
+def generated_state_spec(count: int, seed: int = 0) -> dict[str, Any]:
     """The spec of ``count`` generated servers ``srv-0001``..., the same for the same seed."""
     rng = random.Random(seed)
     servers = []
@@ -360,27 +336,27 @@ def generated_fleet_spec(count: int, seed: int = 0) -> dict[str, Any]:
     return {"servers": servers}
 
 
-def generated_fleet(count: int, seed: int = 0) -> Fleet:
-    """``count`` generated servers (see ``generated_fleet_spec``)."""
-    return parse_fleet(generated_fleet_spec(count, seed))
+def generated_state(count: int, seed: int = 0, base_settings: Settings | None = None) -> InitialState:
+    """``count`` generated servers (see ``generated_state_spec``)."""
+    return parse_initial_state(generated_state_spec(count, seed), base_settings)
 
 
-def load_fleet(source: str | int, seed: int = 0) -> Fleet:
-    """Load the fleet named by ``--fleet``: ``demo``, a number of servers, or a YAML/JSON file."""
+def load_initial_state(source: str | int, seed: int = 0, base_settings: Settings | None = None) -> InitialState:
+    """Load the initial state named by ``--state``: ``demo``, a number of servers, or a YAML/JSON file."""
     text = str(source).strip()
     if text == "demo":
-        return demo_fleet()
+        return demo_state(base_settings)
     if text.isdigit():
-        return generated_fleet(int(text), seed)
+        return generated_state(int(text), seed, base_settings)
     path = Path(text)
     if not path.is_file():
-        raise FleetError(f"--fleet: {text!r} is neither 'demo', a number of servers, nor a readable file")
+        raise SpecError(f"--state: {text!r} is neither 'demo', a number of servers, nor a readable file")
     try:
         content = path.read_text(encoding="utf-8")
         data = json.loads(content) if path.suffix == ".json" else yaml.safe_load(content)
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise FleetError(f"{path}: cannot be read as {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
+        raise SpecError(f"{path}: cannot be read as {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
     try:
-        return parse_fleet(data)
-    except FleetError as exc:
-        raise FleetError(f"{path}: {exc}") from exc
+        return parse_initial_state(data, base_settings)
+    except SpecError as exc:
+        raise SpecError(f"{path}: {exc}") from exc

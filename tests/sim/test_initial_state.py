@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from hcloud_sim.fleet import FleetError, Settings, demo_fleet, generated_fleet, load_fleet, parse_fleet, parse_settings
+from hcloud_sim.initial_state import demo_state, generated_state, load_initial_state, parse_initial_state
+from hcloud_sim.settings import Settings, SpecError, parse_assignment, parse_settings
 
 
-def test_demo_fleet() -> None:
-    fleet = demo_fleet()
+def test_demo_state() -> None:
+    fleet = demo_state()
     names = [server.name for server in fleet.servers]
     assert names == ["web1", "web2", "db1", "sg5", "worker1", "legacy"]
     servers = {server.name: server for server in fleet.servers}
@@ -27,9 +28,9 @@ def test_demo_fleet() -> None:
 
 
 def test_generated_fleet_is_deterministic_and_varied() -> None:
-    fleet = generated_fleet(120, seed=7)
-    assert fleet == generated_fleet(120, seed=7)
-    assert fleet != generated_fleet(120, seed=8)
+    fleet = generated_state(120, seed=7)
+    assert fleet == generated_state(120, seed=7)
+    assert fleet != generated_state(120, seed=8)
     assert [server.name for server in fleet.servers][:2] == ["srv-0001", "srv-0002"]
     assert len(fleet.servers) == 120
     disks = {server.disk_size for server in fleet.servers}
@@ -54,7 +55,7 @@ servers:
 """,
         encoding="utf-8",
     )
-    fleet = load_fleet(str(yaml_file))
+    fleet = load_initial_state(str(yaml_file))
     assert fleet.settings.snapshot_quota == 5
     assert fleet.settings.snapshot_seconds_base == 2
     assert fleet.settings.snapshot_seconds_per_gb == Settings().snapshot_seconds_per_gb
@@ -63,8 +64,8 @@ servers:
     assert server.snapshots[0].protected
     json_file = tmp_path / "fleet.json"
     json_file.write_text(json.dumps({"servers": [{"name": "x"}]}), encoding="utf-8")
-    assert load_fleet(str(json_file)).servers[0].name == "x"
-    assert len(load_fleet("3").servers) == 3
+    assert load_initial_state(str(json_file)).servers[0].name == "x"
+    assert len(load_initial_state("3").servers) == 3
 
 
 @pytest.mark.parametrize(
@@ -88,29 +89,69 @@ servers:
         ({"settings": {"snapshot_quota": 1.5}}, "settings.snapshot_quota"),
         ({"settings": {"speed": 2}}, "settings: unknown key(s) speed"),
         ({"servers": {"name": "a"}}, "servers: must be a list"),
-        ([], "fleet: must be a mapping"),
+        ([], "state: must be a mapping"),
     ],
 )
 def test_bad_specs_are_rejected_with_the_path(spec: object, message: str) -> None:
-    with pytest.raises(FleetError) as caught:
-        parse_fleet(spec)
+    with pytest.raises(SpecError) as caught:
+        parse_initial_state(spec)
     assert message in str(caught.value)
 
 
 def test_bad_sources(tmp_path: Path) -> None:
-    with pytest.raises(FleetError, match="neither 'demo'"):
-        load_fleet(str(tmp_path / "missing.yml"))
+    with pytest.raises(SpecError, match="neither 'demo'"):
+        load_initial_state(str(tmp_path / "missing.yml"))
     broken = tmp_path / "broken.yml"
     broken.write_text("servers: [", encoding="utf-8")
-    with pytest.raises(FleetError, match="cannot be read as YAML"):
-        load_fleet(str(broken))
+    with pytest.raises(SpecError, match="cannot be read as YAML"):
+        load_initial_state(str(broken))
     invalid = tmp_path / "invalid.yml"
     invalid.write_text("servers: [{name: a, disk: big}]", encoding="utf-8")
-    with pytest.raises(FleetError, match=r"invalid\.yml: servers\[a\]\.disk"):
-        load_fleet(str(invalid))
+    with pytest.raises(SpecError, match=r"invalid\.yml: servers\[a\]\.disk"):
+        load_initial_state(str(invalid))
 
 
 def test_parse_settings_on_top_of_a_base() -> None:
     base = Settings(snapshot_quota=7)
     changed = parse_settings({"shutdown_seconds": 1}, base=base)
     assert (changed.snapshot_quota, changed.shutdown_seconds) == (7, 1.0)
+
+
+def test_the_settings_of_the_real_api_and_their_switches() -> None:
+    defaults = Settings()
+    assert (defaults.actions_id_cap, defaults.failed_image, defaults.progress, defaults.datacenters) == (25, "unavailable", "linear", "removed")
+    assert defaults.snapshot_seconds(60) == 90
+    legacy = parse_settings({"actions_id_cap": 50, "failed_image": "delete", "progress": "stuck", "datacenters": "present"})
+    assert (legacy.actions_id_cap, legacy.failed_image, legacy.progress, legacy.datacenters) == (50, "delete", "stuck", "present")
+    for bad, message in (
+        ({"actions_id_cap": 0}, "settings.actions_id_cap: must be at least 1"),
+        ({"actions_id_cap": 2.5}, "must be a whole number"),
+        ({"failed_image": "keep"}, "settings.failed_image: must be one of unavailable, delete"),
+        ({"progress": "random"}, "must be one of linear, stuck"),
+        ({"datacenters": True}, "must be one of removed, present"),
+    ):
+        with pytest.raises(SpecError, match=message):
+            parse_settings(bad)
+
+
+def test_command_line_assignments() -> None:
+    assert parse_assignment("actions_id_cap=50") == ("actions_id_cap", 50)
+    assert parse_assignment("snapshot_seconds_per_gb=0.5") == ("snapshot_seconds_per_gb", 0.5)
+    assert parse_assignment("failed_image=delete") == ("failed_image", "delete")
+    with pytest.raises(SpecError, match="NAME=VALUE"):
+        parse_assignment("progress")
+
+
+def test_base_settings_apply_under_the_state_settings() -> None:
+    base = parse_settings({"actions_id_cap": 50, "failed_image": "delete"})
+    state = parse_initial_state({"servers": [], "settings": {"failed_image": "unavailable"}}, base)
+    assert (state.settings.actions_id_cap, state.settings.failed_image) == (50, "unavailable")
+    assert demo_state(base).settings.actions_id_cap == 50
+
+
+def test_pricing_in_the_initial_state() -> None:
+    state = parse_initial_state({"servers": [], "pricing": {"currency": "CHF", "vat_rate": 8.1, "image_per_gb_month": "0.02"}})
+    rendered = state.pricing.to_json()
+    assert (rendered["currency"], rendered["vat_rate"]) == ("CHF", "8.10")
+    assert rendered["image"]["price_per_gb_month"] == {"net": "0.0200000000", "gross": "0.0216200000"}
+    assert parse_initial_state({"servers": []}).pricing.to_json()["image"]["price_per_gb_month"]["net"] == "0.0119000000"

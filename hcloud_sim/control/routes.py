@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
-from . import errors, params
-from .backend import ActionFault
-from .clock import isoformat
-from .fleet import FleetError, load_fleet, parse_fleet, parse_lock, parse_settings
-from .routing import Request, Response, Router
-from .simulator import Simulator
+from .. import errors, params
+from ..clock import isoformat
+from ..faults import ActionFault
+from ..initial_state import load_initial_state, parse_initial_state, parse_lock
+from ..routing import Request, Response, Router
+from ..settings import SpecError, parse_settings
+from ..simulator import Simulator
 
-
-def _fleet_error(exc: Exception) -> errors.ApiError:
-    return errors.invalid_field("fleet", str(exc))
+# the keys of a reset by name: {"state": "demo" | N | "path", "seed": S}; "fleet" is the older name of "state"
+_BY_NAME = ({"state", "seed"}, {"fleet", "seed"})
 
 
 def get_state(sim: Simulator, _request: Request) -> Response:
@@ -26,25 +25,29 @@ def get_state(sim: Simulator, _request: Request) -> Response:
         {
             "time": isoformat(state.time),
             "speed": sim.clock.speed,
-            "settings": asdict(state.settings),
-            "servers": [server.to_json() for server in state.servers],
+            "settings": state.settings.to_json(),
+            "servers": [sim.backend.render_server(server) for server in state.servers],
             "images": [image.to_json() for image in state.images],
             "actions": [action.sim_json() for action in state.actions],
-            "action_faults": [fault.to_json() for fault in state.action_faults],
+            "hidden_locks": [lock.to_json() for lock in state.hidden_locks],
+            "action_faults": sim.faults.action_faults(),
             "faults": sim.faults.rules(),
         },
     )
 
 
 def reset(sim: Simulator, request: Request) -> Response:
-    """POST /_sim/reset: body is a fleet spec, or ``{"fleet": "demo" | N, "seed": S}``."""
+    """POST /_sim/reset: body is an initial state, or ``{"state": "demo" | N | "path", "seed": S}``."""
     body = request.json_object()
+    name_key = next((key for key, allowed in zip(("state", "fleet"), _BY_NAME, strict=True) if key in body and set(body) <= allowed), None)
     try:
-        by_name = "fleet" in body and set(body) <= {"fleet", "seed"}
-        fleet = load_fleet(body["fleet"], int(body.get("seed", sim.options.seed))) if by_name else parse_fleet(body)
-    except (FleetError, TypeError, ValueError) as exc:
-        raise _fleet_error(exc) from None
-    sim.reset(fleet)
+        if name_key is not None:
+            state = load_initial_state(body[name_key], int(body.get("seed", sim.options.seed)), sim.options.base_settings)
+        else:
+            state = parse_initial_state(body, sim.options.base_settings)
+    except (SpecError, TypeError, ValueError) as exc:
+        raise errors.invalid_field("state", str(exc)) from None
+    sim.reset(state)
     return Response(200, {"servers": sim.backend.server_count})
 
 
@@ -52,23 +55,25 @@ def update_settings(sim: Simulator, request: Request) -> Response:
     """POST /_sim/settings: change some settings (e.g. ``snapshot_quota``) without a reset."""
     try:
         settings = parse_settings(request.json_object(), base=sim.backend.settings)
-    except FleetError as exc:
+    except SpecError as exc:
         raise errors.invalid_field("settings", str(exc)) from None
     sim.backend.update_settings(settings)
-    return Response(200, {"settings": asdict(settings)})
+    return Response(200, {"settings": settings.to_json()})
 
 
 def lock_server(sim: Simulator, request: Request) -> Response:
-    """POST /_sim/servers/{id or name}/lock: start a running action as another client would."""
+    """POST /_sim/servers/{id or name}/lock: start a running action as another client would, or lock invisibly."""
     body = request.json_object()
     if body.get("delay"):
-        raise errors.invalid_field("delay", "is only supported for locks in a fleet spec")
+        raise errors.invalid_field("delay", "is only supported for locks in an initial state")
     try:
         spec = parse_lock(body, "lock")
-    except FleetError as exc:
+    except SpecError as exc:
         raise errors.invalid_field("lock", str(exc)) from None
-    action, image = sim.backend.sim_lock(request.params["ref"], spec)
-    answer: dict[str, Any] = {"action": action.to_json()}
+    action, image, hidden = sim.backend.sim_lock(request.params["ref"], spec)
+    if hidden is not None:
+        return Response(201, {"lock": hidden.to_json()})
+    answer: dict[str, Any] = {"action": action.to_json() if action else None}
     if image is not None:
         answer["image"] = image.to_json()
     return Response(201, answer)
@@ -77,7 +82,7 @@ def lock_server(sim: Simulator, request: Request) -> Response:
 def delete_server(sim: Simulator, request: Request) -> Response:
     """POST /_sim/servers/{id or name}/delete (or DELETE /_sim/servers/{id or name})."""
     server = sim.backend.delete_server(request.params["ref"])
-    return Response(200, {"server": server.to_json()})
+    return Response(200, {"server": sim.backend.render_server(server)})
 
 
 def fail_action(sim: Simulator, request: Request) -> Response:
@@ -98,19 +103,21 @@ def add_action_fault(sim: Simulator, request: Request) -> Response:
     }
     body = params.check_body(request.json_object(), checkers, required=("command",))
     times = body.get("times", 1)
-    fault = ActionFault(body["command"], None if times == 0 else times, body.get("code", "action_failed"), body.get("message", "action failed"))
-    added = sim.backend.add_action_fault(fault, None if body.get("server") is None else str(body["server"]))
+    code = body.get("code", "action_failed")
+    message = body.get("message", errors.locked("server").message if code == "locked" else "action failed")
+    server_id = None if body.get("server") is None else sim.backend.find_server_id(str(body["server"]))
+    added = sim.faults.add_action_fault(ActionFault(body["command"], None if times == 0 else times, code, message, server_id))
     return Response(201, {"action_fault": added.to_json()})
 
 
 def list_action_faults(sim: Simulator, _request: Request) -> Response:
     """GET /_sim/action_faults"""
-    return Response(200, {"action_faults": [fault.to_json() for fault in sim.backend.snapshot_state().action_faults]})
+    return Response(200, {"action_faults": sim.faults.action_faults()})
 
 
 def clear_action_faults(sim: Simulator, _request: Request) -> Response:
     """DELETE /_sim/action_faults"""
-    sim.backend.clear_action_faults()
+    sim.faults.clear_action_faults()
     return Response(204)
 
 
@@ -127,8 +134,8 @@ def list_faults(sim: Simulator, _request: Request) -> Response:
 
 
 def clear_faults(sim: Simulator, _request: Request) -> Response:
-    """DELETE /_sim/faults"""
-    sim.faults.clear()
+    """DELETE /_sim/faults (the request faults; action faults have their own route)"""
+    sim.faults.clear_rules()
     return Response(204)
 
 

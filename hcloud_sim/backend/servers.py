@@ -1,0 +1,237 @@
+"""Servers: the model, power actions, and the locks other clients hold on them.
+
+A server is locked while one of its actions runs (visible: the action is listed, ``locked``
+is true), or while a lock with no visible action lasts (``visible: false``: new actions answer
+423 ``locked`` and nothing is listed).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .. import catalog, errors
+from ..clock import Clock, isoformat
+from ..initial_state import ImageSpec, LockSpec, ServerSpec
+from ..labels import Selector
+from ..settings import Settings
+from .images import Image, image_size
+from .store import ScheduledLock, Store, operation
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .actions import Action
+
+
+@dataclass
+class Server:
+    """A virtual machine."""
+
+    id: int
+    name: str
+    status: str
+    created: float
+    server_type: str
+    location: str
+    primary_disk_size: int
+    labels: dict[str, str] = field(default_factory=dict)
+    backup_window: str | None = None
+    image: Image | None = None
+    delete_protected: bool = False
+    rebuild_protected: bool = False
+    locked: bool = False
+
+    def to_json(self, datacenter: bool = False) -> dict[str, Any]:
+        """The API's ``server`` object; ``datacenter`` only as the API had it before 2026-07-01."""
+        server_type = catalog.server_type(self.server_type)
+        location = catalog.location(self.location)
+        if server_type is None or location is None:
+            raise ValueError(f"server {self.name} refers to an unknown server type or location")
+        rendered = {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "created": isoformat(self.created),
+            "public_net": self._public_net(),
+            "private_net": [],
+            "server_type": server_type.to_json(),
+            "location": location.to_json(),
+            "image": self.image.to_json() if self.image else None,
+            "iso": None,
+            "rescue_enabled": False,
+            "locked": self.locked,
+            "backup_window": self.backup_window,
+            "outgoing_traffic": 1_000_000 * self.id % 987_654_321,
+            "ingoing_traffic": 3_000_000 * self.id % 876_543_219,
+            "included_traffic": 21_990_232_555_520,
+            "protection": {"delete": self.delete_protected, "rebuild": self.rebuild_protected},
+            "labels": dict(self.labels),
+            "volumes": [],
+            "load_balancers": [],
+            "primary_disk_size": self.primary_disk_size,
+            "placement_group": None,
+        }
+        if datacenter:
+            rendered["datacenter"] = location.datacenter_json()
+        return rendered
+
+    def _public_net(self) -> dict[str, Any]:
+        ipv4 = ipaddress.IPv4Address("198.18.0.0") + self.id % 131_072
+        ipv6 = ipaddress.IPv6Network(f"2001:db8:{self.id % 65_536:x}::/64")
+        reverse = ".".join(reversed(str(ipv4).split(".")))
+        return {
+            "ipv4": {"id": 50_000_000 + self.id, "ip": str(ipv4), "blocked": False, "dns_ptr": f"static.{reverse}.clients.your-server.de"},
+            "ipv6": {"id": 60_000_000 + self.id, "ip": str(ipv6), "blocked": False, "dns_ptr": []},
+            "floating_ips": [],
+            "firewalls": [],
+        }
+
+
+@dataclass(frozen=True)
+class HiddenLock:
+    """A lock with no visible action, as the control API reports it."""
+
+    server_id: int
+    until: float
+
+    def to_json(self) -> dict[str, Any]:
+        """``{server_id, until, visible: false}``."""
+        return {"server_id": self.server_id, "until": isoformat(self.until), "visible": False}
+
+
+class ServersFamily:
+    """The operations on servers (part of ``Backend``)."""
+
+    store: Store
+    clock: Clock
+    settings: Settings
+    _new_image: Callable[..., Image]
+    _start_action: Callable[..., Action]
+    _finish: Callable[..., None]
+
+    # ----------------------------------------------------------------- internal
+
+    def _add_server(self, spec: ServerSpec, index: int, now: float) -> None:
+        system = catalog.system_image(spec.image)
+        server = Server(
+            id=self.store.next_id("server"),
+            name=spec.name,
+            status=spec.status,
+            created=now - (40 + index % 300) * 86_400 - index * 3_600,
+            server_type=spec.server_type,
+            location=spec.location,
+            primary_disk_size=spec.disk_size,
+            labels=dict(spec.labels),
+            backup_window=spec.backup_window,
+            image=self.store.images[system.id] if system else None,
+            delete_protected=spec.delete_protected,
+            rebuild_protected=spec.rebuild_protected,
+        )
+        self.store.servers[server.id] = server
+        for snapshot in spec.snapshots:
+            image = self._new_image(server, snapshot.type, snapshot.description, snapshot.labels, now - snapshot.age_hours * 3_600)
+            image.status = "available"
+            image.protected = snapshot.protected
+            image.image_size = snapshot.image_size if snapshot.image_size is not None else image_size(image)
+        start = now
+        for lock in spec.locks:
+            start += self.clock.real_seconds(lock.delay)
+            self.store.scheduled.append(ScheduledLock(start, server.id, lock))
+            start += self.clock.real_seconds(lock.seconds)
+
+    def _server(self, server_id: int) -> Server:
+        server = self.store.servers.get(server_id)
+        if server is None:
+            raise errors.not_found("server", server_id)
+        return server
+
+    def _find_server(self, reference: str | int) -> Server:
+        text = str(reference)
+        if text.isdigit() and int(text) in self.store.servers:
+            return self.store.servers[int(text)]
+        server = next((item for item in self.store.servers.values() if item.name == text), None)
+        if server is None:
+            raise errors.not_found("server", text)
+        return server
+
+    def _check_unlocked(self, server: Server) -> None:
+        if server.id in self.store.server_locks or self.store.hidden_locks.get(server.id, 0.0) > self.clock.now():
+            raise errors.locked("server")
+
+    def _lock_server(self, server: Server, spec: LockSpec, start: float | None = None) -> tuple[Action | None, Image | None]:
+        self._check_unlocked(server)
+        begin = self.clock.now() if start is None else start
+        if not spec.visible:
+            self.store.hidden_locks[server.id] = self.clock.after(spec.seconds, begin)
+            return None, None
+        image = None
+        if spec.command == "create_image":
+            image_spec = spec.image or ImageSpec()
+            image = self._new_image(server, image_spec.type, image_spec.description, image_spec.labels, begin)
+        action = self._start_action(server, spec.command, spec.seconds, start=begin, image=image, fail_with=spec.fail, public=False)
+        return action, image
+
+    # ----------------------------------------------------------------- operations
+
+    @operation
+    def list_servers(self, name: str | None = None, selector: Selector | None = None, statuses: list[str] | None = None) -> list[Server]:
+        """Servers matching every given filter, in id order."""
+        return [
+            server
+            for server in self.store.servers.values()
+            if (name is None or server.name == name) and (selector is None or selector.matches(server.labels)) and (not statuses or server.status in statuses)
+        ]
+
+    @operation
+    def get_server(self, server_id: int) -> Server:
+        """One server."""
+        return self._server(server_id)
+
+    @operation
+    def power_action(self, server_id: int, command: str) -> Action:
+        """Start ``shutdown``, ``poweroff``, ``poweron`` or ``reboot`` on a server."""
+        server = self._server(server_id)
+        settings = self.settings
+        off = server.status == "off"
+        plans: dict[str, tuple[float, str | None, str | None]] = {
+            "shutdown": (0.0, None, "off") if off else (settings.shutdown_seconds, "stopping", "off"),
+            "poweroff": (settings.poweroff_seconds, "off", "off"),
+            "poweron": (settings.poweron_seconds, "starting", "running") if off else (0.0, None, None),
+            "reboot": (settings.reboot_seconds, None, None),
+        }
+        if command not in plans:
+            raise errors.not_found()
+        seconds, during, after = plans[command]
+        return self._start_action(server, command, seconds, status_during=during, status_after=after)
+
+    @operation
+    def sim_lock(self, reference: str | int, spec: LockSpec) -> tuple[Action | None, Image | None, HiddenLock | None]:
+        """Lock a server as another client would (no quota check): with a running action, or invisibly."""
+        server = self._find_server(reference)
+        action, image = self._lock_server(server, spec)
+        hidden = None if spec.visible else HiddenLock(server.id, self.store.hidden_locks[server.id])
+        return action, image, hidden
+
+    @operation
+    def find_server_id(self, reference: str | int) -> int:
+        """The id of the server with that id or name."""
+        return self._find_server(reference).id
+
+    @operation
+    def delete_server(self, reference: str | int) -> Server:
+        """Delete a server at once: its running actions fail, its backups and unfinished images go."""
+        server = self._find_server(reference)
+        now = self.clock.now()
+        for action in [action for action in self.store.running.values() if action.server_id == server.id]:
+            self._finish(action, now, {"code": "server_deleted", "message": "the server was deleted"})
+            if action.image_id is not None and action.image_id in self.store.images:
+                del self.store.images[action.image_id]
+        self.store.scheduled = [lock for lock in self.store.scheduled if lock.server_id != server.id]
+        self.store.hidden_locks.pop(server.id, None)
+        for image in list(self.store.images.values()):
+            if image.bound_to == server.id:
+                del self.store.images[image.id]
+        del self.store.servers[server.id]
+        return server

@@ -1,0 +1,84 @@
+"""The store of one simulated project: its tables behind one lock, settled before use, copied on the way out.
+
+Every backend operation is decorated with ``operation``: it runs under the store's re-entrant
+lock, on state settled from the clock (before, and again after, so that an action of zero
+length is already over when its answer is rendered), and returns deep copies, so callers can
+render the result without holding the lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from ..initial_state import LockSpec
+    from .actions import Action
+    from .images import Image
+    from .servers import Server
+
+R = TypeVar("R")
+
+FIRST_IDS = {"server": 42_001, "image": 500_001, "action": 900_001}
+
+
+@dataclass
+class ScheduledLock:
+    """A lock of the initial state that starts at ``start_at`` (real UNIX time)."""
+
+    start_at: float
+    server_id: int
+    spec: LockSpec
+
+
+class Store:
+    """The tables of a project; ``settle`` (set by the backend) applies the changes time has brought."""
+
+    def __init__(self, settle: Callable[[], None]) -> None:
+        self.lock = threading.RLock()
+        self.settle = settle
+        self.clear()
+
+    def clear(self) -> None:
+        """Empty every table and restart the ids."""
+        self.servers: dict[int, Server] = {}
+        self.images: dict[int, Image] = {}
+        self.actions: dict[int, Action] = {}
+        self.running: dict[int, Action] = {}
+        self.server_locks: dict[int, int] = {}  # server id -> id of the action that locks it
+        self.hidden_locks: dict[int, float] = {}  # server id -> end (real time) of a lock with no visible action
+        self.scheduled: list[ScheduledLock] = []
+        self._ids = {kind: itertools.count(first) for kind, first in FIRST_IDS.items()}
+
+    def next_id(self, kind: str) -> int:
+        """The next id of a ``server``, ``image`` or ``action``."""
+        return next(self._ids[kind])
+
+    def run(self, work: Callable[[], R]) -> R:
+        """``work()`` under the lock, on settled state; a deep copy of what it returns."""
+        with self.lock:
+            self.settle()
+            result = work()
+            self.settle()
+            return copy.deepcopy(result)
+
+
+class HasStore(Protocol):
+    """What ``operation`` needs of the object it decorates."""
+
+    store: Store
+
+
+def operation(method: Callable[..., R]) -> Callable[..., R]:
+    """Make a backend method an operation of the store (locked, settled, copied)."""
+
+    @functools.wraps(method)
+    def run(self: HasStore, *args: Any, **kwargs: Any) -> R:
+        return self.store.run(lambda: method(self, *args, **kwargs))
+
+    return run

@@ -1,0 +1,1 @@
+"""The control API (``/_sim``): its routes (``routes``) and its client (``client``)."""
