@@ -144,7 +144,8 @@ def rule_picks(ordered: list[dict], rule: str, count: int) -> dict[int, str]:
     """The IDs one rule keeps from ``ordered`` (see ``slot_order``), each with its reason (``daily 2026-11-30``)."""
     if rule == "last":
         return {image["id"]: f"last {position}" for position, image in enumerate(ordered[:count], start=1)}
-    picks, periods = {}, set()
+    picks: dict[int, str] = {}
+    periods: set[str] = set()
     for image in ordered:
         if len(periods) >= count:
             break
