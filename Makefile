@@ -80,12 +80,9 @@ test-matrix-ci: venv
 	$(VPY) tests/utils/matrix.py --only oldest,newest
 
 DEMO_RUN := ansible-playbook playbooks/snapshot_fleet.yml -e @playbooks/vars/demo.yml
-# The simulator's earlier behaviour, kept for the demo until the module handles the real API's: the module polls
-# up to 50 action ids a request (the API answers 25) and waits on images a failed create_image leaves "unavailable".
-DEMO_SIM_SETTINGS := --setting actions_id_cap=50 --setting failed_image=delete
 demo: venv
 	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
-	$(VPY) -m hcloud_sim.wrap --state demo $(DEMO_SIM_SETTINGS) -- sh -c \
+	$(VPY) -m hcloud_sim.wrap --state demo -- sh -c \
 	  'ansible-playbook playbooks/demo/colleague_snapshot.yml && \
 	   echo "== first run: snapshot every server labelled backup=daily ==" && $(DEMO_RUN) && \
 	   echo "== second run: everything is in place, nothing changes ==" && $(DEMO_RUN)'

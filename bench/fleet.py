@@ -18,11 +18,6 @@ from hcloud_sim.settings import Settings as SimSettings
 DISK_TYPES: dict[int, str] = {20: "cx22", 40: "cx22", 80: "cx32", 160: "cx42", 240: "cpx41", 320: "cx52", 360: "cpx51"}
 LOCK_COMMANDS = ("backup", "rebuild")
 LOCATIONS = ("fsn1", "nbg1", "hel1")
-# The simulator's earlier behaviour, kept so that the figures compare across the simulator's re-cut, until the
-# module handles the real API's: the module polls up to 50 action ids a request (the API answers 25) and waits on
-# images a failed create_image leaves "unavailable". Remove these when the module polls in chunks of 25 and
-# treats unavailable images (and say so in docs/benchmarks.md: the figures change).
-MODULE_NOT_YET_READY_SETTINGS = {"actions_id_cap": 50, "failed_image": "delete"}
 
 
 @dataclass(frozen=True)
@@ -125,7 +120,6 @@ class BenchFleet:
                 "snapshot_quota": 3 * self.size + 100,
                 "snapshot_seconds_base": self.timings.snapshot_seconds_base,
                 "snapshot_seconds_per_gb": self.timings.snapshot_seconds_per_gb,
-                **MODULE_NOT_YET_READY_SETTINGS,
             },
             "servers": [server.spec() for server in self.servers],
         }

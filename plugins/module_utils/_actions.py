@@ -36,6 +36,17 @@ class SnapshotVanished(StepFailed):
     """The snapshot being waited for no longer exists (deleted, or its creation failed)."""
 
 
+class SnapshotFailed(StepFailed):
+    """The snapshot being waited for is neither being created nor available (``unavailable``: its creation failed)."""
+
+    def __init__(self, image: dict) -> None:
+        super().__init__(
+            f"snapshot {image['id']} ({image.get('description')}) is {image.get('status')}: its creation failed; it is left as it is, "
+            "delete it in the console or with the hcloud CLI once you have looked at it"
+        )
+        self.image = image
+
+
 def describe_action(action: dict) -> str:
     """``action 123 (rebuild, started 2026-01-01T10:00:00+00:00, 40%)``."""
     return f"action {action['id']} ({action.get('command')}, started {action.get('started')}, {action.get('progress', 0)}%)"
@@ -43,14 +54,17 @@ def describe_action(action: dict) -> str:
 
 def describe_actions(actions: list[dict]) -> str:
     """Several actions, for messages."""
-    return "; ".join(describe_action(action) for action in actions) or "no action"
+    return "; ".join(describe_action(action) for action in actions) or "an action the API does not list"
 
 
 def wait_for_action(api: Any, action: dict, deadline: Deadline, sleep: Callable[[float], None] = time.sleep, backoff: Backoff | None = None) -> dict:
     """Poll an action until it is no longer running; returns it, raises ``ActionFailed`` or ``WaitTimedOut``."""
     pacer = ProgressPacer(backoff or poll_backoff(), deadline.now)
+    # An API whose reads are shared (a fleet's poller) is looked at often: the poller decides when to ask the API.
+    tick = getattr(api, "poll_tick", None)
     while action["status"] == "running":
-        if not sleep_within(deadline, pacer.next_delay(action.get("progress")), sleep):
+        delay = pacer.next_delay(action.get("progress"))
+        if not sleep_within(deadline, delay if tick is None else min(delay, tick), sleep):
             raise WaitTimedOut(f"{describe_action(action)} was still running after {deadline.seconds:g} s", last=action)
         action = api.action(action["id"])
     if action["status"] == "error":
@@ -63,10 +77,13 @@ def wait_for_snapshot(
 ) -> tuple[dict, dict | None]:
     """Wait until a snapshot is available; returns ``(image, action)``.
 
-    With its create action known, the action is polled (its error is the reason a snapshot fails); the image
-    is read once the action succeeded. An adopted snapshot, whose action is not known, is polled directly.
+    The create action is polled (its error is the reason a snapshot fails): the one given, or for an adopted
+    snapshot the server's running ``create_image`` action for it, when one is listed. Then the image is read until
+    it is available; a status other than ``creating`` or ``available`` ends the wait at once (``SnapshotFailed``).
     """
     backoff = backoff or poll_backoff()
+    if action is None:
+        action = creating_action(api, image)
     if action is not None:
         action = wait_for_action(api, action, deadline, sleep, backoff)
     while True:
@@ -75,5 +92,19 @@ def wait_for_snapshot(
             raise SnapshotVanished(f"snapshot {image['id']} was deleted while it was being created, or its creation failed")
         if current["status"] == "available":
             return current, action
+        if current["status"] != "creating":
+            raise SnapshotFailed(current)
         if not sleep_until_next(backoff, deadline, sleep):
             raise WaitTimedOut(f"snapshot {image['id']} was still {current['status']} after {deadline.seconds:g} s", last=current)
+
+
+def creating_action(api: Any, image: dict) -> dict | None:
+    """The running ``create_image`` action of the image's server that makes this image, if the server lists it."""
+    server_id = (image.get("created_from") or {}).get("id")
+    if server_id is None or image.get("status") != "creating":
+        return None
+    for action in api.running_actions(server_id):
+        resources = action.get("resources") or []
+        if action.get("command") == "create_image" and any(res.get("type") == "image" and res.get("id") == image["id"] for res in resources):
+            return action
+    return None

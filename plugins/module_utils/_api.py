@@ -20,6 +20,8 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import c
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import READ_PATIENCE, SYSTEM_CLOCK, Clock, Deadline
 
 PER_PAGE = 50
+# Pages read one after the other or side by side must come in one order, or items move between them.
+STABLE_ORDER = "id:asc"
 
 
 class HcloudApi:
@@ -49,7 +51,7 @@ class HcloudApi:
         items: list[dict] = []
         page: int | None = 1
         while page:
-            body = self.get(path, params={**(params or {}), "page": page, "per_page": PER_PAGE}, deadline=deadline)
+            body = self.get(path, params={"sort": STABLE_ORDER, **(params or {}), "page": page, "per_page": PER_PAGE}, deadline=deadline)
             items.extend(body[key])
             page = ((body.get("meta") or {}).get("pagination") or {}).get("next_page")
         return items
@@ -59,7 +61,7 @@ class HcloudApi:
 
         The result is in the API's order, the same as fetching the pages one after the other.
         """
-        params = dict(params or {}, per_page=PER_PAGE)
+        params = {"sort": STABLE_ORDER, **(params or {}), "per_page": PER_PAGE}
         first = self.get(path, params=dict(params, page=1), deadline=deadline)
         pagination = (first.get("meta") or {}).get("pagination") or {}
         last_page = pagination.get("last_page")

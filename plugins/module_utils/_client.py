@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import traceback
 from typing import Any
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
@@ -73,5 +75,20 @@ def _check_options(api_token: str, api_endpoint: str, request_timeout: float | N
         raise ClientConfigError("no API token given: set the api_token option or the HCLOUD_TOKEN environment variable")
     if not api_endpoint or not api_endpoint.startswith(("http://", "https://")):
         raise ClientConfigError(f"api_endpoint must be an http:// or https:// URL such as {DEFAULT_API_ENDPOINT}, got {api_endpoint!r}")
+    if api_endpoint.startswith("http://") and not is_loopback(urlsplit(api_endpoint).hostname or ""):
+        raise ClientConfigError(
+            f"api_endpoint {api_endpoint!r} is plain http:// to another machine: the API token would cross the network in clear; "
+            "use https:// (plain http:// is only accepted for a loopback address: 127.0.0.1, ::1, localhost)"
+        )
     if request_timeout is not None and request_timeout <= 0:
         raise ClientConfigError(f"request_timeout must be a positive number of seconds, got {request_timeout}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a URL's host name) is this machine: ``localhost``, 127.0.0.0/8 or ::1."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

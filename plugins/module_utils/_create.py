@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import doing
-from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, pass_lock
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing
+from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, LockTimedOut, locked_message, pass_lock
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import first_match, identity
@@ -45,18 +45,24 @@ class CreateProtocol:
         self._options = options
         self._lock = lock
         self._clock = clock
+        self._lock_deadline: Deadline | None = None
+        self._lock_backoff = create_retry_backoff()
 
     @property
     def _name(self) -> str:
         return self._server["name"]
 
-    def send(self, description: str, labels: dict) -> Sent:
-        """Send create_image; a request of unknown outcome is looked for before it is sent again."""
-        lock_deadline = Deadline(self._options.lock_timeout, clock=self._clock)
+    def send(self, description: str, labels: dict, contended: bool = False) -> Sent:
+        """Send create_image; a request of unknown outcome is looked for before it is sent again.
+
+        A ``locked`` answer obeys ``on_locked`` whether or not the server lists a running action (a lock the API
+        does not show): skip skips, fail fails, wait tries again within ``lock_timeout``. ``contended``: the
+        server was found busy before (an earlier request ended in ``locked``): look for a match first.
+        """
+        lock_deadline = self._lock_deadline = self._lock_deadline or Deadline(self._options.lock_timeout, clock=self._clock)
         retry_deadline = Deadline(max(self._options.lock_timeout, READ_PATIENCE), clock=self._clock)
         backoff = create_retry_backoff()
         unknown_outcomes = 0
-        contended = False
         while True:
             passed = pass_lock(self._api, self._server, self._options.on_locked, lock_deadline, self._lock, self._clock.sleep)
             if passed.skipped_for is not None:
@@ -75,6 +81,8 @@ class CreateProtocol:
                 code = error_code(exc)
                 if code != "locked" and not outcome_unknown(exc) and not is_rate_limited(exc):
                     raise
+                if code == "locked" and not unknown_outcomes and self._options.on_locked != "wait":
+                    return self._decide_on_lock(self._api.running_actions(self._server["id"]))
                 recovered = self._find_request(labels[REQUEST_LABEL]) if code == "locked" or outcome_unknown(exc) else None
                 if recovered is not None:
                     return Sent(image=recovered, recovered=True)
@@ -84,7 +92,26 @@ class CreateProtocol:
                 at_least = self._api.rate_limit.seconds_until_next_request() if is_rate_limited(exc) else 0.0
                 deadline = lock_deadline if code == "locked" else retry_deadline
                 if unknown_outcomes > MAX_UNKNOWN_OUTCOMES or not sleep_until_next(backoff, deadline, self._clock.sleep, at_least=at_least):
+                    if code == "locked":
+                        raise LockTimedOut(self._name, self._api.running_actions(self._server["id"]), self._options.lock_timeout) from exc
                     raise
+
+    def after_locked_action(self, action: dict) -> Sent | None:
+        """An accepted create_image that ended in ``locked``: nothing was made. Skip, fail, or (None) send again."""
+        self._lock.record([action])
+        if self._options.on_locked != "wait":
+            return self._decide_on_lock([action])
+        deadline = self._lock_deadline or Deadline(self._options.lock_timeout, clock=self._clock)
+        if not sleep_until_next(self._lock_backoff, deadline, self._clock.sleep):
+            raise LockTimedOut(self._name, [action], self._options.lock_timeout)
+        return None
+
+    def _decide_on_lock(self, running: list) -> Sent:
+        """on_locked=skip or fail, for a lock found only by sending (the API may list no action for it)."""
+        self._lock.record(running)
+        if self._options.on_locked == "skip":
+            return Sent(skipped_for=running)
+        raise TaskFailed(locked_message(self._name, running))
 
     def _live(self, selector: str | None) -> list[dict]:
         images = self._api.snapshots_now(selector)

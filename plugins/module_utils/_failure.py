@@ -28,6 +28,7 @@ Failure = dict  # {code, message, details, correlation_id}
 HINTS = {
     "unauthorized": "the API token was refused: check api_token or HCLOUD_TOKEN",
     "forbidden": "the token needs read and write permission",
+    "token_readonly": "the API token is read-only: a real run needs a read/write token (check mode works with a read-only one); nothing was changed",
     "resource_limit_exceeded": "the project's snapshot quota is reached: delete old snapshots or raise the limit; nothing was deleted",
     "invalid_input": "the API refused the request: check the options, for example label_selector ('backup=daily,env in (prod,staging)')",
 }

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import DEFAULT_POLL_BUDGET, RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
@@ -38,6 +39,7 @@ class FleetRun:
         concurrency: int = 256,
         check_mode: bool = False,
         clock: Clock = SYSTEM_CLOCK,
+        poll_budget: float = DEFAULT_POLL_BUDGET,
     ) -> None:
         self._connect = connect
         self._options = options
@@ -45,7 +47,10 @@ class FleetRun:
         self._concurrency = max(1, concurrency)
         self._check_mode = check_mode
         self._clock = clock
-        self._shared = SharedReads(connect(), clock=clock, fleet_size=len(self._servers))
+        api = connect()
+        # One budget for every wait of the run: the lock polls, action polls and re-listings of all its servers.
+        budget = RequestBudget(poll_budget, getattr(api, "rate_limit", None), clock)
+        self._shared = SharedReads(api, clock=clock, fleet_size=len(self._servers), budget=budget)
 
     def _outcome(self, server: str) -> dict | TaskFailed:
         """The server's result, or its failure (with the result so far)."""

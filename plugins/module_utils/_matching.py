@@ -36,9 +36,10 @@ class SnapshotIdentity:
 
 
 def is_live_snapshot_of(image: dict, server_id: int) -> bool:
-    """A snapshot created from this server that is being created or available."""
+    """A snapshot created from this server that is being created or available (``unavailable`` or ``deleted``: not)."""
     created_from = image.get("created_from") or {}
-    return image.get("type") == "snapshot" and created_from.get("id") == server_id and image.get("status") in LIVE_STATUSES
+    live = image.get("status") in LIVE_STATUSES and not image.get("deleted")
+    return image.get("type") == "snapshot" and created_from.get("id") == server_id and live
 
 
 def has_labels(image: dict, labels: dict) -> bool:

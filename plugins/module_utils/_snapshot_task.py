@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import describe_actions, wait_for_action, wait_for_snapshot
+from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import ActionFailed, describe_actions, wait_for_action, wait_for_snapshot
 from ansible_collections.lockaware.hcloud.plugins.module_utils._create import CreateProtocol, Sent
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, locked_message
@@ -163,17 +163,32 @@ class SnapshotTask:
 
     def _create(self) -> Sent:
         description = new_description(self.options, self.server, self.clock.now())
-        labels = dict(self.options.labels, **{MANAGED_LABEL: MANAGED_VALUE, REQUEST_LABEL: uuid.uuid4().hex[:20]})
-        sent = CreateProtocol(self.api, self.server, self.options, self.lock, self.clock).send(description, labels)
-        if sent.image is None:
-            return sent
-        image = sent.image
-        self.state.changed, self.state.outcome, self.state.snapshot, self.state.action = True, "created", image, sent.action
-        self.state.msg = f"created snapshot {image['id']} ({description}) of server {self._name}"
-        if self.options.wait:
-            with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
-                image, action = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), action=sent.action, sleep=self.clock.sleep)
-            self.state.snapshot, self.state.action = image, action or self.state.action
+        protocol = CreateProtocol(self.api, self.server, self.options, self.lock, self.clock)
+        contended = False
+        while True:
+            labels = dict(self.options.labels, **{MANAGED_LABEL: MANAGED_VALUE, REQUEST_LABEL: uuid.uuid4().hex[:20]})
+            sent = protocol.send(description, labels, contended=contended)
+            if sent.image is None:
+                return sent
+            image = sent.image
+            self.state.changed, self.state.outcome, self.state.snapshot, self.state.action = True, "created", image, sent.action
+            self.state.msg = f"created snapshot {image['id']} ({description}) of server {self._name}"
+            if not self.options.wait:
+                return sent
+            try:
+                with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
+                    image, action = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), action=sent.action, sleep=self.clock.sleep)
+                break
+            except ActionFailed as exc:
+                if (exc.failure or {}).get("code") != "locked":
+                    raise
+                # Accepted, then refused as locked: nothing was made. A lock like any other, then look before sending again.
+                self.state.changed, self.state.outcome, self.state.snapshot, self.state.action = False, "unchanged", None, None
+                retry = protocol.after_locked_action(exc.action)
+                if retry is not None:
+                    return retry
+                contended = True
+        self.state.snapshot, self.state.action = image, action or self.state.action
         if self.options.protect:
             # An image being created is locked: protection is switched on once it is available.
             with doing(f"protecting snapshot {image['id']} of server {self._name}"):

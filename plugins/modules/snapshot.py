@@ -50,6 +50,20 @@ options:
         slowest server. Lower it to spread the snapshots (and the load on the project's storage) over time.
     type: int
     default: 256
+  poll_budget:
+    description:
+      - The share of the project's API rate limit that the task's waits may use together, as a number between 0 and 1.
+        The waits are the polls of locks, of actions and of snapshots, of every server of the task (one module call).
+      - The project's limit is read from the API's C(RateLimit-Limit) header (3600 requests an hour unless Hetzner
+        raised it), so the default V(0.25) lets the waits spend 0.25 requests a second on such a project, whatever
+        the actions' progress does, and leaves three quarters for everything else using the project (Terraform,
+        the CLI, other jobs).
+      - The waits slow down further as C(RateLimit-Remaining) runs low, and stop asking before the project's budget
+        is empty, so they never cause a C(429). Short bursts (up to 20 requests) are allowed, so that many snapshots
+        ending at once are seen at once; one request polls up to 25 actions.
+      - Creating, deleting and the first look at each server are not counted, being needed whatever the budget.
+    type: float
+    default: 0.25
   state:
     description:
       - V(present) makes sure a matching snapshot exists, V(absent) deletes the matching snapshots this collection created.
@@ -84,6 +98,9 @@ options:
       - V(wait) waits for the actions to end, at most O(lock_timeout) seconds, then fails naming them.
       - V(skip) returns C(skipped=true) and C(changed=false) with a message naming the actions.
       - V(fail) fails at once, naming the actions.
+      - A server the API answers C(locked) for while it lists no running action (this happens) is treated the same
+        way. A C(create_image) that the API accepts and then ends with the error C(locked) made nothing; it is a
+        lock too, and after it the task looks for a matching snapshot before it sends C(create_image) again.
     type: str
     choices: [wait, skip, fail]
     default: wait
@@ -100,6 +117,9 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for the snapshot to become available (big disks take long).
+      - The wait ends at once when the snapshot becomes anything but C(creating) or C(available) (C(unavailable) when its
+        creation failed), with a message naming it. Such a snapshot is left as it is; it never matches, never counts
+        for O(keep) and is never deleted.
     type: int
     default: 3600
   keep:
@@ -295,6 +315,7 @@ def argument_spec():
         server={"type": "str"},
         servers={"type": "list", "elements": "str"},
         concurrency={"type": "int", "default": 256},
+        poll_budget={"type": "float", "default": 0.25},
         state={"type": "str", "choices": ["present", "absent"], "default": "present"},
         description={"type": "str"},
         labels={"type": "dict", "default": {}},
@@ -313,12 +334,22 @@ def argument_spec():
     )
 
 
+def check_poll_budget(value):
+    """``poll_budget`` is a share of the project's rate limit: more than 0, at most 1."""
+    if not 0 < value <= 1:
+        raise InvalidOption(
+            f"poll_budget is the share of the project's rate limit that waiting may use, more than 0 and at most 1 (0.25 is a quarter), got {value}"
+        )
+    return value
+
+
 def run(params, check_mode=False):
     """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one."""
     try:
         options = SnapshotOptions.from_params(params)
+        budget = check_poll_budget(params["poll_budget"])
         connect = functools.partial(HcloudApi.connect, params["api_token"], params["api_endpoint"], params["request_timeout"])
-        fleet = FleetRun(connect, options, targets(params), params["concurrency"], check_mode=check_mode)
+        fleet = FleetRun(connect, options, targets(params), params["concurrency"], check_mode=check_mode, poll_budget=budget)
     except (InvalidOption, ClientConfigError) as exc:
         raise TaskFailed(str(exc)) from exc
     if params["servers"] is None:

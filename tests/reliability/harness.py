@@ -63,13 +63,6 @@ def new_token() -> str:
     return f"rel-{secrets.token_hex(20)}"
 
 
-# The simulator's earlier behaviour, kept for this suite until the module handles the real API's: the module
-# polls up to 50 action ids a request (the API answers 25) and waits on images that are left "unavailable" by a
-# failed create_image. They apply under every scenario's reset. Remove them when the module polls in chunks of 25
-# and treats unavailable images.
-MODULE_NOT_YET_READY_SETTINGS = ["--setting", "actions_id_cap=50", "--setting", "failed_image=delete"]
-
-
 def read_only_token_for(token: str) -> str:
     """The read-only token of the suite simulator started with ``token``: random too, and not containing it."""
     return f"ro-{token[::-1]}"
@@ -81,7 +74,7 @@ def start_suite_simulator(token: str) -> SimulatorProcess:
     It also accepts a read-only token (``read_only_token_for(token)``) for the scenarios about read-only tokens.
     """
     options = ["--state", "demo", "--token", token, "--read-only-token", read_only_token_for(token), "--speed", str(SPEED)]
-    return start_simulator([*options, *MODULE_NOT_YET_READY_SETTINGS], cwd=REPO_ROOT)
+    return start_simulator(options, cwd=REPO_ROOT)
 
 
 def ansible_tool(name: str) -> str:

@@ -1,8 +1,7 @@
 """Scenarios about the real API as it stands in December 2026: 17 to 21.
 
-Each one sets the simulator's real-API settings in its own initial state (``REAL_API``), whatever the suite pins
-for the older scenarios (``harness.MODULE_NOT_YET_READY_SETTINGS``): the state's ``settings:`` win over
-``--setting``. Figures come from the simulator's request log and state, not from what the module says.
+Each one states the simulator's real-API settings in its own initial state (``REAL_API``), so that a change of the
+simulator's defaults does not change what they test. Figures come from the simulator's request log and state, not from what the module says.
 """
 
 from __future__ import annotations

@@ -32,11 +32,6 @@ sys.path.insert(0, str(REPO_ROOT))
 from hcloud_sim.launcher import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 NAMESPACE, NAME = "lockaware", "hcloud"
-# The simulator's earlier behaviour, kept for the integration run until the module handles the real API's:
-# the module polls up to 50 action ids a request (the API answers 25) and waits on images that are left
-# "unavailable" by a failed create_image. Remove these when the module polls in chunks of 25 and treats
-# unavailable images.
-MODULE_NOT_YET_READY_SETTINGS = ["--setting", "actions_id_cap=50", "--setting", "failed_image=delete"]
 PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 BOOTSTRAP_SCRIPT = '''"""Offline stand-in for get-pip.py, written by lockaware.hcloud's tests/utils/run_ansible_test.py."""
@@ -71,7 +66,7 @@ def main(argv: list[str]) -> int:
     if command == "units":
         return run_ansible_test(["units", "--python", PYTHON_VERSION, *extra], env, collection_dir)
     # A fresh random token each run, so that the leak tests can look for it in every output.
-    with start_simulator(["--state", "demo", "--token", f"sim-{secrets.token_hex(16)}", *MODULE_NOT_YET_READY_SETTINGS], cwd=REPO_ROOT) as sim:
+    with start_simulator(["--state", "demo", "--token", f"sim-{secrets.token_hex(16)}"], cwd=REPO_ROOT) as sim:
         write_integration_config(sim, collection_dir)
         env["HCLOUD_SIM_ROOT"] = str(REPO_ROOT)
         return run_ansible_test(["integration", "--python", PYTHON_VERSION, *extra], env, collection_dir)

@@ -19,6 +19,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import p
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+ACTIONS_ID_CAP = 25  # GET /actions?id= answers the first 25 ids only, as the real API does
 WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action"})
 
 
@@ -151,6 +152,7 @@ class FakeApi:
         self.actions = {}
         self.running = []
         self.create_failures = []
+        self.create_action_errors = []  # per accepted create_image: the error its action ends in (None: success)
         self.delete_failures = {}
         self.action_polls = action_polls
         self.image_polls = image_polls
@@ -160,6 +162,7 @@ class FakeApi:
         self._next_id = 9000
         self._polls_left = {}
         self._action_image = {}
+        self._action_error = {}
         self._server_status_after = {}
         for image in self.images.values():
             self._track(image)
@@ -264,8 +267,16 @@ class FakeApi:
         return copy.deepcopy(action)
 
     def _finish_action(self, action):
-        action.update(status="success", progress=100, finished=iso(self._now()))
         image_id = self._action_image.get(action["id"])
+        error = self._action_error.pop(action["id"], None)
+        if error is not None:
+            # As the real API does: the action ends in error, its image is left unavailable.
+            action.update(status="error", progress=100, finished=iso(self._now()), error=error)
+            if image_id in self.images:
+                self.images[image_id].update(status="unavailable")
+                self._polls_left.pop(("image", image_id), None)
+            return
+        action.update(status="success", progress=100, finished=iso(self._now()))
         if image_id in self.images:
             self.images[image_id].update(status="available", image_size=1.5)
             self._polls_left.pop(("image", image_id), None)
@@ -288,6 +299,10 @@ class FakeApi:
         self._polls_left[("image", image["id"])] = self.image_polls
         action = self._new_action("create_image", resources=[{"id": server_id, "type": "server"}, {"id": image["id"], "type": "image"}])
         self._action_image[action["id"]] = image["id"]
+        if self.create_action_errors:
+            error = self.create_action_errors.pop(0)
+            if error is not None:
+                self._action_error[action["id"]] = error
         if failure is not None:
             raise failure.exc
         return copy.deepcopy(action), copy.deepcopy(image)
@@ -361,7 +376,8 @@ class FakeTransport:
                 raise not_found("image")
             return {"image": image}
         if method == "GET" and parts == ["actions"]:
-            return {"actions": [api.action(action_id) for action_id in params["id"]]}
+            assert "per_page" not in params, "GET /actions takes only id"
+            return {"actions": [api.action(action_id) for action_id in params["id"][:ACTIONS_ID_CAP]]}  # the real API's cap
         if method == "GET" and parts[0] == "actions":
             return {"action": api.action(int(parts[1]))}
         if method == "POST" and parts[-1] == "create_image":

@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import (
     ActionFailed,
     ProgressPacer,
+    SnapshotFailed,
     SnapshotVanished,
     WaitTimedOut,
     describe_action,
@@ -29,6 +30,8 @@ class ScriptedApi:
         self._images = {key: list(value) for key, value in (images or {}).items()}
         self.action_calls = []
         self.image_calls = []
+        self.running_calls = []
+        self.running = []
 
     @staticmethod
     def _next(script):
@@ -41,6 +44,10 @@ class ScriptedApi:
     def image(self, image_id):
         self.image_calls.append(image_id)
         return self._next(self._images[image_id])
+
+    def running_actions(self, server_id):
+        self.running_calls.append(server_id)
+        return list(self.running)
 
 
 def steady():
@@ -200,7 +207,7 @@ def test_describe_action_and_actions():
     both = describe_actions([action, make_action(13, command="backup")])
     assert both.startswith("action 12 (rebuild")
     assert "; action 13 (backup" in both
-    assert describe_actions([]) == "no action"
+    assert describe_actions([]) == "an action the API does not list"
 
 
 def test_describe_action_tolerates_missing_fields():
@@ -254,3 +261,27 @@ def test_pacer_uses_the_backoff_while_the_progress_stands_still():
         delays.append(pacer.next_delay(30))
         clock.sleep(delays[-1])
     assert delays == [1.0, 2.0, 4.0]
+
+
+def test_wait_for_snapshot_ends_at_once_when_the_image_is_unavailable():
+    creating = make_image(9, status="creating", description="web1-nightly")
+    api = ScriptedApi(images={9: [creating, make_image(9, status="unavailable", description="web1-nightly")]})
+    clock = FakeClock()
+    with pytest.raises(SnapshotFailed) as raised:
+        wait_for_snapshot(api, creating, Deadline(3600, clock=clock), sleep=clock.sleep, backoff=steady())
+    assert "snapshot 9 (web1-nightly) is unavailable" in str(raised.value)
+    assert clock.slept < 5
+
+
+def test_an_adopted_snapshot_is_waited_for_through_its_running_create_action():
+    creating = make_image(9, status="creating")
+    running = dict(make_action(5), resources=[{"type": "server", "id": 42}, {"type": "image", "id": 9}])
+    failed = dict(running, status="error", error={"code": "image_create_failed", "message": "disk read error"})
+    api = ScriptedApi(actions={5: [failed]}, images={9: [creating]})
+    api.running = [dict(make_action(4, command="rebuild"), resources=[{"type": "server", "id": 42}]), running]
+    clock = FakeClock()
+    with pytest.raises(ActionFailed) as raised:
+        wait_for_snapshot(api, creating, Deadline(3600, clock=clock), sleep=clock.sleep, backoff=steady())
+    assert "disk read error" in str(raised.value)
+    assert api.running_calls == [42]
+    assert api.image_calls == []

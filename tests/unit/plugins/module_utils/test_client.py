@@ -56,6 +56,25 @@ def test_non_http_endpoint_is_refused(endpoint):
     assert DEFAULT_API_ENDPOINT in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "endpoint", ["http://api.hetzner.cloud/v1", "http://10.0.0.5:8765/v1", "http://[2001:db8::1]/v1", "http://localhost.example.test/v1", "http://128.0.0.1/v1"]
+)
+def test_plain_http_to_another_machine_is_refused_before_connecting(endpoint, monkeypatch):
+    monkeypatch.setattr(requests.Session, "send", lambda *args, **kwargs: pytest.fail("a request was sent"))
+    with pytest.raises(ClientConfigError) as raised:
+        build_client(TOKEN, endpoint)
+    assert "the API token would cross the network in clear" in str(raised.value)
+    assert "https://" in str(raised.value)
+    assert TOKEN not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://127.0.0.1:8765/v1", "http://127.3.4.5/v1", "http://[::1]:8765/v1", "http://localhost:8765/v1", "http://LOCALHOST/v1"]
+)
+def test_plain_http_to_a_loopback_address_is_accepted(endpoint):
+    assert build_client(TOKEN, endpoint) is not None
+
+
 @pytest.mark.parametrize("timeout", [0, -1, -0.5])
 def test_non_positive_timeout_is_refused(timeout):
     with pytest.raises(ClientConfigError, match="request_timeout must be a positive number of seconds"):

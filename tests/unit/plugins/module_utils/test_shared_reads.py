@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from hcloud import APIException
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import BURST, RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import ServerNotFound
 from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
+
+ID_CAP = 25
 
 
 class Clock:
@@ -27,6 +30,7 @@ class RecordingApi:
         self.servers = [{"id": 1, "name": "web1"}, {"id": 2, "name": "web2"}]
         self.running = [{"id": 10, "command": "backup", "status": "running", "resources": [{"type": "server", "id": 1}]}]
         self.actions = {}
+        self.hidden = set()  # ids an answer of GET /actions?id= leaves out
 
     def get_all_concurrently(self, path, key, params=None, workers=8):  # pylint: disable=unused-argument
         self.requests.append((path, params))
@@ -38,8 +42,15 @@ class RecordingApi:
 
     def get(self, path, params=None):
         self.requests.append((path, params))
-        ids = params["id"]
-        return {"actions": [self.actions.get(action_id, {"id": action_id, "status": "running", "command": "create_image"}) for action_id in ids]}
+        ids = params["id"][:ID_CAP]  # the real API answers the first 25 ids only
+        return {"actions": [self._action(action_id) for action_id in ids if action_id not in self.hidden]}
+
+    def action(self, action_id):
+        self.requests.append((f"/actions/{action_id}", None))
+        return self._action(action_id)
+
+    def _action(self, action_id):
+        return dict(self.actions.get(action_id, {"id": action_id, "status": "running", "command": "create_image", "progress": 0}))
 
 
 @pytest.fixture(name="setup")
@@ -88,29 +99,105 @@ def test_forget_running_makes_the_next_call_fetch(setup):
     assert len(api.requests) == 2
 
 
+def batch_polls(api):
+    return [params["id"] for path, params in api.requests if path == "/actions"]
+
+
 def test_actions_are_polled_together_and_finished_ones_no_more(setup):
     api, clock, shared = setup
     assert shared.action(7)["status"] == "running"
     assert shared.action(8)["status"] == "running"  # registered; fetched with the next batch, not on its own
-    assert [params["id"] for path, params in api.requests] == [[7]]
+    assert [path for path, _params in api.requests] == ["/actions/7"]  # one action alone: GET /actions/{id}
     clock.now += 3.0
     api.actions[7] = {"id": 7, "status": "success", "command": "create_image"}
     assert shared.action(7)["status"] == "success"
-    assert [params["id"] for path, params in api.requests][-1] == [7, 8]
-    clock.now += 3.0
+    assert [sorted(ids) for ids in batch_polls(api)] == [[7, 8]]
+    assert all("per_page" not in params for path, params in api.requests if path == "/actions")
+    clock.now += 12.0
     shared.action(8)
-    assert [params["id"] for path, params in api.requests][-1] == [8]
+    assert api.requests[-1][0] == "/actions/8"
 
 
-def test_action_batches_are_split_into_pages_of_fifty(setup):
+def test_action_polls_ask_for_at_most_25_ids_each(setup):
     api, clock, shared = setup
-    for action_id in range(1, 121):
+    for action_id in range(1, 61):
         shared.action(action_id)
-        clock.now += 0.01
     api.requests.clear()
-    clock.now += 3.0
+    clock.now += 12.0
     shared.action(1)
-    assert [len(params["id"]) for path, params in api.requests] == [50, 50, 20]
+    assert [len(ids) for ids in batch_polls(api)] == [25, 25, 10]
+    assert len(api.requests) == 3  # nothing missing: nothing read alone
+
+
+def test_an_id_missing_from_an_answer_is_read_on_its_own(setup):
+    api, clock, shared = setup
+    for action_id in (1, 2, 3):
+        shared.action(action_id)
+    api.hidden = {2}
+    api.actions[2] = {"id": 2, "status": "success", "command": "create_image"}
+    clock.now += 12.0
+    shared.action(1)
+    assert api.requests[-1] == ("/actions/2", None)
+    assert shared.action(2)["status"] == "success"  # seen, not waited on until the timeout
+
+
+def stuck_waits(fleet, seconds, share=0.25, limit=3600, remaining=None):
+    """``fleet`` waiters, each looking every 0.5 s for ``seconds``, at actions whose progress stays 0."""
+    api, clock = RecordingApi(), Clock()
+    rate_limit = type("Headers", (), {"limit": limit, "remaining": remaining})()
+    shared = SharedReads(api, interval=3.0, clock=clock, budget=RequestBudget(share, rate_limit, clock))
+    for action_id in range(1, fleet + 1):
+        shared.action(action_id)
+    api.requests.clear()
+    for _tick in range(int(seconds / 0.5)):
+        clock.now += 0.5
+        for action_id in range(1, fleet + 1):
+            shared.action(action_id)
+    return api.requests
+
+
+def test_stuck_progress_keeps_a_fleet_within_a_quarter_of_the_projects_rate():
+    requests = stuck_waits(50, 600)
+    assert len(requests) / 600 <= 0.25
+    assert all(len(params["id"]) <= ID_CAP for path, params in requests if path == "/actions")
+
+
+def test_the_budget_follows_the_projects_limit_and_slows_as_the_remaining_requests_run_low():
+    roomy = len(stuck_waits(300, 600, limit=7200))
+    assert (roomy - BURST) / 600 <= 0.5
+    assert roomy / 600 > 0.4  # twice the limit, about twice the polls of a 3600-an-hour project
+    low = len(stuck_waits(300, 600, remaining=400))
+    assert (low - BURST) / 600 < 0.25 * 0.2
+    assert stuck_waits(300, 600, remaining=100) == []  # the last requests of the project are never spent on waiting
+
+
+def test_a_budget_that_pays_for_part_of_a_poll_starves_no_action():
+    requests = stuck_waits(200, 600)  # 8 requests a poll; the budget pays about one every 4 s
+    polled = [action_id for path, params in requests if path == "/actions" for action_id in params["id"]]
+    assert set(polled) == set(range(1, 201))
+    assert len(requests) / 600 <= 0.25 + BURST / 600
+
+
+def test_linear_progress_polls_near_the_estimated_end():
+    api, clock = RecordingApi(), Clock()
+    shared = SharedReads(api, interval=3.0, clock=clock)
+    started = clock.now
+    for action_id in range(1, 31):
+        shared.action(action_id)
+    while shared.action(1)["status"] == "running":
+        clock.now += 0.5
+        elapsed = clock.now - started
+        done = elapsed >= 40
+        api.actions.update(
+            {
+                i: {"id": i, "command": "create_image", "status": "success" if done else "running", "progress": min(100, int(elapsed * 2.5))}
+                for i in range(1, 31)
+            }
+        )
+        for action_id in range(2, 31):
+            shared.action(action_id)
+    assert clock.now - started <= 41.5  # seen within a poll of its end
+    assert len(batch_polls(api)) <= 16  # paced by the progress, not every second
 
 
 class OwnApi:

@@ -865,3 +865,88 @@ def test_a_snapshot_made_by_another_run_while_we_waited_is_not_made_again(make_a
     assert result["outcome"] == outcome
     assert result["snapshot"]["id"] == 600
     assert [image["id"] for image in api.snapshots_of(42)] == [600]
+
+
+# the real API's locks: one it does not show, an accepted action that ends in locked ------------------------
+
+LOCKED_ACTION = {"code": "locked", "message": "cannot perform operation because server is locked"}
+
+
+def test_an_invisible_lock_with_skip_is_skipped_at_once(make_api, run, clock):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("locked"))]  # 423 locked, and no running action listed
+    result = run(api, on_locked="skip", lock_timeout=600)[0]
+    assert result["skipped"] is True and result["changed"] is False and result["outcome"] == "skipped"
+    assert "locked by an action the API does not list" in result["msg"]
+    assert len(api.calls_to("create_snapshot")) == 1
+    assert clock.slept < 5
+    assert api.snapshots_of() == []
+
+
+def test_an_invisible_lock_with_fail_fails_at_once(make_api, run, clock):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("locked"))]
+    with pytest.raises(TaskFailed) as raised:
+        run(api, on_locked="fail", lock_timeout=600)
+    assert "server web1 is locked by an action the API does not list" in raised.value.msg
+    assert len(api.calls_to("create_snapshot")) == 1
+    assert clock.slept < 5
+
+
+def test_an_invisible_lock_with_wait_fails_at_lock_timeout_saying_it_is_still_locked(make_api, run, clock):
+    api = make_api()
+    api.create_failures = [PlannedFailure(api_error("locked")) for _ in range(50)]
+    with pytest.raises(TaskFailed) as raised:
+        run(api, lock_timeout=20)
+    assert "server web1 was still locked after waiting 20 s (lock_timeout)" in raised.value.msg
+    assert clock.slept <= 20 + 2 * 1.0 * len(api.calls_to("create_snapshot"))  # the backoffs, plus the short looks for our request
+    assert api.snapshots_of() == []
+
+
+def test_an_action_that_ends_in_locked_is_a_lock_then_one_snapshot(make_api, run):
+    api = make_api()
+    api.create_action_errors = [LOCKED_ACTION]
+    result = run(api)[0]
+    assert result["outcome"] == "created" and result["changed"] is True
+    assert len(api.calls_to("create_snapshot")) == 2
+    statuses = sorted(image["status"] for image in api.snapshots_of())
+    assert statuses == ["available", "unavailable"]  # the refused one is left as the API left it, never deleted
+    assert result["snapshot"]["status"] == "available"
+    # Looked for a match before sending again, and the second request carries a request label of its own.
+    assert api.calls_to("snapshots_now")
+    first, second = (call[2][REQUEST] for call in api.calls_to("create_snapshot"))
+    assert first != second
+
+
+def test_an_action_that_ends_in_locked_with_skip_is_skipped_not_failed(make_api, run):
+    api = make_api()
+    api.create_action_errors = [LOCKED_ACTION]
+    result = run(api, on_locked="skip")[0]
+    assert result["outcome"] == "skipped" and result["changed"] is False
+    assert len(api.calls_to("create_snapshot")) == 1
+
+
+def test_an_action_that_ends_in_locked_with_fail_fails_as_locked(make_api, run):
+    api = make_api()
+    api.create_action_errors = [LOCKED_ACTION]
+    with pytest.raises(TaskFailed) as raised:
+        run(api, on_locked="fail")
+    assert "server web1 is locked by action" in raised.value.msg
+
+
+def test_a_snapshot_that_fails_otherwise_fails_the_task_and_is_left_unavailable(make_api, run):
+    api = make_api()
+    api.create_action_errors = [{"code": "image_create_failed", "message": "disk read error"}]
+    with pytest.raises(TaskFailed) as raised:
+        run(api)
+    assert "disk read error" in raised.value.msg
+    assert [image["status"] for image in api.snapshots_of()] == ["unavailable"]
+
+
+def test_an_unavailable_or_deleted_image_never_matches(make_api, run):
+    failed = make_image(5, status="unavailable", description=TODAY, managed=True)
+    deleted = dict(make_image(6, description=TODAY, managed=True), deleted="2026-11-23T11:00:00+00:00")
+    api = make_api(images=[failed, deleted])
+    result = run(api)[0]
+    assert result["outcome"] == "created"
+    assert {5, 6} <= set(api.images)  # reported by the listing, never deleted
