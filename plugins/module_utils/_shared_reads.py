@@ -19,9 +19,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import index_servers, pick_server
 
@@ -42,7 +44,9 @@ class SharedReads:
         self._share = fleet_size is None or fleet_size >= SHARE_FROM
         self._lock = threading.Lock()
         self._servers: tuple[dict, dict] | None = None
-        self._snapshots: dict = {}
+        self._snapshots: dict = {}  # selector: (listed at, since, images)
+        self._fresh_lock = threading.Lock()
+        self._unlabelled: list | None = None
         self._running: list = []
         self._running_at: float | None = None
         self._actions: dict = {}
@@ -59,21 +63,45 @@ class SharedReads:
         by_name, by_id = self._servers
         return pick_server(text, by_name.get(text), by_id.get(text))
 
-    def snapshots(self, label_selector: str | None = None) -> list[dict]:
-        """The project's snapshots carrying the selector's labels, listed again at most every ``interval`` seconds.
+    def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """The project's snapshots carrying the selector's labels (newest first, back to ``since``), listed once.
 
-        Refreshing keeps a task that starts late in a long run from missing a snapshot another client made
-        meanwhile (a task that finds the server busy reads the snapshots fresh anyway before creating).
+        A task about to create reads them again (``snapshots_now``); nothing is re-listed on a timer.
         """
         if not self._share:
-            return self.api.snapshots(label_selector)
+            return self.api.snapshots(label_selector, since)
         with self._lock:
-            fetched_at, images = self._snapshots.get(label_selector, (None, None))
-            if self._stale(fetched_at):
-                params = {"type": "snapshot", **({"label_selector": label_selector} if label_selector else {})}
-                images = self.api.get_all_concurrently("/images", "images", params=params)
-                self._snapshots[label_selector] = (self._clock(), images)
-            return list(images)
+            cached = self._snapshots.get(label_selector)
+            if cached is None or not _covers(cached[1], since):
+                images = self.api.snapshots(label_selector, since)
+                cached = self._snapshots[label_selector] = (self._clock(), since, images)
+            return list(cached[2])
+
+    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """The same listing, read after this call began: tasks asking at once share one read.
+
+        One read is in flight at a time; every task that asked before it began is served by it.
+        """
+        if not self._share:
+            return self.api.snapshots_now(label_selector, since)
+        asked = self._clock()
+        with self._fresh_lock:
+            cached = self._snapshots.get(label_selector)
+            if cached is None or cached[0] <= asked or not _covers(cached[1], since):
+                started = self._clock()
+                images = self.api.snapshots(label_selector, since)
+                with self._lock:
+                    cached = self._snapshots[label_selector] = (started, since, images)
+            return list(cached[2])
+
+    def unlabelled_managed(self) -> list[dict]:
+        """The snapshots of earlier versions that lack the server label: one listing for the whole run."""
+        if not self._share:
+            return self.api.unlabelled_managed()
+        with self._lock:
+            if self._unlabelled is None:
+                self._unlabelled = self.api.unlabelled_managed()
+            return list(self._unlabelled)
 
     def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on a server, from one listing of every server's running actions."""
@@ -114,6 +142,11 @@ class SharedReads:
         return fetched_at is None or self._clock() - fetched_at >= self._interval
 
 
+def _covers(listed_since: datetime | None, since: datetime | None) -> bool:
+    """Whether a listing back to ``listed_since`` holds every snapshot from ``since`` on."""
+    return listed_since is None or (since is not None and listed_since <= since)
+
+
 def _concerns(action: dict, server_id: int) -> bool:
     return any(resource.get("type") == "server" and resource.get("id") == server_id for resource in action.get("resources") or [])
 
@@ -135,13 +168,27 @@ class FleetTaskApi:
         """Own, fresh (the power steps follow the server's status)."""
         return self._own.current_server(server_id)
 
-    def snapshots(self, label_selector: str | None = None) -> list[dict]:
-        """Shared, listed again at most every few seconds."""
-        return self._shared.snapshots(label_selector)
+    def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """Shared, listed once."""
+        return self._shared.snapshots(label_selector, since)
 
-    def snapshots_now(self, label_selector: str | None = None) -> list[dict]:
-        """Own, fresh."""
-        return self._own.snapshots(label_selector)
+    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """Shared, read after this call began (one read serves every task that asked before it)."""
+        if label_selector and REQUEST_LABEL in label_selector:
+            return self._own.snapshots_now(label_selector, since)  # one request's own label: nothing to share
+        return self._shared.snapshots_now(label_selector, since)
+
+    def series(self, server_id: int, labels: dict) -> list[dict]:
+        """Own, fresh: one label-selected page."""
+        return self._own.series(server_id, labels)
+
+    def unlabelled_managed(self) -> list[dict]:
+        """Shared, listed once."""
+        return self._shared.unlabelled_managed()
+
+    def label_image(self, image_id: int, labels: dict) -> dict:
+        """Own."""
+        return self._own.label_image(image_id, labels)
 
     def running_actions(self, server_id: int) -> list[dict]:
         """Shared, refreshed at most every few seconds."""
