@@ -23,13 +23,15 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, REQUEST_LABEL, SERVER_LABEL, label_selector
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import index_servers, pick_server
 
 SHARED_POLL_INTERVAL = 1.0
 # From this many servers on, reads are shared: one listing of all servers is cheaper than looking each one up.
 SHARE_FROM = 2
+# Servers whose series one shared read covers: keep 7, the new one and a protected one each still fit one page of 50.
+SERIES_PER_READ = 5
 
 
 class SharedReads:
@@ -47,6 +49,8 @@ class SharedReads:
         self._snapshots: dict = {}  # selector: (listed at, since, images)
         self._fresh_lock = threading.Lock()
         self._unlabelled: list | None = None
+        self._series_waiting: set = set()
+        self._series_read: dict = {}  # server ID: (read at, its series)
         self._running: list = []
         self._running_at: float | None = None
         self._actions: dict = {}
@@ -93,6 +97,28 @@ class SharedReads:
                 with self._lock:
                     cached = self._snapshots[label_selector] = (started, since, images)
             return list(cached[2])
+
+    def series(self, server_id: int, labels: dict) -> list[dict]:
+        """A server's series, read after this call began; the servers asking at once share label-selected reads
+        (``lockaware.hcloud/server in (...)``, ``SERIES_PER_READ`` servers a read: one page in steady state)."""
+        if not self._share:
+            return self.api.series(server_id, labels)
+        asked = self._clock()
+        with self._lock:
+            self._series_waiting.add(server_id)
+        with self._fresh_lock:
+            read_at, images = self._series_read.get(server_id, (None, []))
+            if read_at is None or read_at <= asked:
+                with self._lock:
+                    waiting, self._series_waiting = sorted(self._series_waiting | {server_id}), set()
+                started = self._clock()
+                for start in range(0, len(waiting), SERIES_PER_READ):
+                    chunk = waiting[start : start + SERIES_PER_READ]
+                    found = self.api.snapshots(series_selector(chunk, labels))
+                    for member in chunk:
+                        self._series_read[member] = (started, [image for image in found if (image.get("labels") or {}).get(SERVER_LABEL) == str(member)])
+                images = self._series_read[server_id][1]
+            return list(images)
 
     def unlabelled_managed(self) -> list[dict]:
         """The snapshots of earlier versions that lack the server label: one listing for the whole run."""
@@ -142,6 +168,12 @@ class SharedReads:
         return fetched_at is None or self._clock() - fetched_at >= self._interval
 
 
+def series_selector(server_ids: list[int], labels: dict) -> str:
+    """The label selector of the series of these servers."""
+    base = label_selector(dict(labels, **{MANAGED_LABEL: MANAGED_VALUE}))
+    return f"{base},{SERVER_LABEL} in ({','.join(str(server_id) for server_id in server_ids)})"
+
+
 def _covers(listed_since: datetime | None, since: datetime | None) -> bool:
     """Whether a listing back to ``listed_since`` holds every snapshot from ``since`` on."""
     return listed_since is None or (since is not None and listed_since <= since)
@@ -179,8 +211,8 @@ class FleetTaskApi:
         return self._shared.snapshots_now(label_selector, since)
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
-        """Own, fresh: one label-selected page."""
-        return self._own.series(server_id, labels)
+        """Shared, read after this call began (one read serves the series of several servers asking at once)."""
+        return self._shared.series(server_id, labels)
 
     def unlabelled_managed(self) -> list[dict]:
         """Shared, listed once."""

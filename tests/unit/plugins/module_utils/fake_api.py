@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import re
 import threading
 
 from hcloud import APIException
@@ -121,8 +122,11 @@ def parse_selector(selector):
     if not selector:
         return {}
     wanted = {}
-    for part in selector.split(","):
-        if part.startswith("!"):
+    for part in re.split(r",(?![^()]*\))", selector):
+        if " in (" in part:
+            key, values = part.split(" in (", 1)
+            wanted[key] = frozenset(values.rstrip(")").split(","))
+        elif part.startswith("!"):
             wanted[part[1:]] = False
         elif "=" not in part:
             wanted[part] = None
@@ -140,7 +144,10 @@ def selected(image, wanted):
             return False
         if value is None and key not in labels:
             return False
-        if value not in (None, False) and labels.get(key) != value:
+        if isinstance(value, frozenset):
+            if labels.get(key) not in value:
+                return False
+        elif value not in (None, False) and labels.get(key) != value:
             return False
     return True
 

@@ -192,3 +192,16 @@ def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
         task_api.create_snapshot(1, "d", {})
     task_api.running_actions(1)
     assert [path for path, _params in api.requests] == ["/servers/actions", "/servers/actions"]
+
+
+def test_series_of_servers_asking_at_once_share_label_selected_reads(setup):
+    api, _clock, shared = setup
+    shared._series_waiting.update(range(1, 8))  # pylint: disable=protected-access  (seven tasks are waiting)
+    shared.series(8, {"env": "prod"})
+    selectors = [params["label_selector"] for path, params in api.requests]
+    assert selectors == [
+        "env=prod,lockaware.hcloud/managed=true,lockaware.hcloud/server in (1,2,3,4,5)",
+        "env=prod,lockaware.hcloud/managed=true,lockaware.hcloud/server in (6,7,8)",
+    ]
+    shared.series(3, {"env": "prod"})
+    assert len(api.requests) == 3  # asked after that read began: read again, fresh
