@@ -23,7 +23,8 @@ from collections.abc import Callable
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import parse_time
 
 PER_PAGE = 50
-NEWEST_FIRST = "created:desc"
+# Newest first, ties (the same second) in ID order: a stable order across page reads.
+NEWEST_FIRST = ["created:desc", "id:asc"]
 READS = 3
 
 

@@ -25,7 +25,7 @@ class Project:
 
     def get(self, params):
         self.requests.append(dict(params))
-        assert params["sort"] == "created:desc"
+        assert params["sort"] == ["created:desc", "id:asc"]
         ordered = sorted(self.images.values(), key=lambda item: item["created"], reverse=True)
         page, per_page = params["page"], params["per_page"]
         chunk = ordered[(page - 1) * per_page : page * per_page]
