@@ -313,6 +313,11 @@ def argument_spec():
     )
 
 
+def argument_rules():
+    """How the options combine (keyword arguments of ``AnsibleModule``, also used by the action plugin)."""
+    return {"required_one_of": [("server", "servers")], "mutually_exclusive": [("server", "servers")]}
+
+
 def run(params, check_mode=False):
     """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one."""
     try:
@@ -331,9 +336,7 @@ def run(params, check_mode=False):
 
 def main():
     """Build the module, run the task, report."""
-    module = AnsibleModule(
-        argument_spec=argument_spec(), required_one_of=[("server", "servers")], mutually_exclusive=[("server", "servers")], supports_check_mode=True
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **argument_rules())
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
