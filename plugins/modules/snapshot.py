@@ -162,7 +162,7 @@ EXAMPLES = r"""
     max_age: 12h
     labels:
       reason: pre-upgrade
-  delegate_to: localhost
+  # No delegate_to: the task runs on the controller (the action plugin), whatever the host's connection.
 
 - name: Skip servers that are busy with another action
   lockaware.hcloud.snapshot:
