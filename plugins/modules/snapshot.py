@@ -170,7 +170,7 @@ EXAMPLES = r"""
     max_age: 12h
     labels:
       reason: pre-upgrade
-  delegate_to: localhost
+  # No delegate_to: the task runs on the controller (the action plugin), whatever the host's connection.
 
 - name: Skip servers that are busy with another action
   lockaware.hcloud.snapshot:
@@ -321,6 +321,11 @@ def argument_spec():
     )
 
 
+def argument_rules():
+    """How the options combine (keyword arguments of ``AnsibleModule``, also used by the action plugin)."""
+    return {"required_one_of": [("server", "servers")], "mutually_exclusive": [("server", "servers")]}
+
+
 def run(params, check_mode=False):
     """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one."""
     try:
@@ -339,9 +344,7 @@ def run(params, check_mode=False):
 
 def main():
     """Build the module, run the task, report."""
-    module = AnsibleModule(
-        argument_spec=argument_spec(), required_one_of=[("server", "servers")], mutually_exclusive=[("server", "servers")], supports_check_mode=True
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **argument_rules())
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
