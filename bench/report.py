@@ -15,6 +15,7 @@ from typing import Any
 from bench.fleet import BenchFleet, Timings
 from bench.measure import CATEGORIES
 from bench.micro import LookupResult, TaskOverheadResult, median
+from bench.role_strategy import ROLE_FORKS, host_goals
 from bench.strategies import LABELS, RunResult, StrategyOptions, fleet_concurrency
 
 OURS = ("hosts", "fleet")
@@ -156,6 +157,7 @@ def goals(results: list[RunResult], lookup: LookupResult | None, task: TaskOverh
         found.append(Goal(f"{label}: at most 10 API requests per server on average", measured, _verdict(per_server, 10)))
         total200 = float(at200.requests.total) if at200 else None
         found.append(Goal(f"200 servers, {label}: under 1800 requests", _num(total200, 0), _verdict(total200, 1799)))
+    found += [Goal(text, measured, verdict) for text, measured, verdict in host_goals(results, LABELS)]
     servers = lookup.servers if lookup else 1000
     ratio = lookup.ratio if lookup else None
     found.append(Goal(f"lookup over {servers} servers: at least 3x faster than the pages in order", _times(ratio), _verdict(ratio, 3, at_most=False)))
@@ -204,11 +206,11 @@ def diagnosis(results: list[RunResult], fleets: dict[int, BenchFleet], options: 
                 f"would need at least the sum of the snapshot durations, {snapshots:.0f} s simulated ({snapshots / result.ideal:.1f}x the ideal)."
             )
             continue
-        workers = options.forks if result.strategy == "hosts" else (fleet_concurrency(options) or result.size)
+        workers = ROLE_FORKS if result.strategy == "role" else (fleet_concurrency(options) or result.size)
         unlocked = [t.create_start for name, t in result.servers.items() if t.create_start is not None and not fleet.by_name()[name].lock_command]
         locked = [t.create_start - t.lock_end for name, t in result.servers.items() if t.create_start is not None and fleet.by_name()[name].lock_command]
         first = [t.first_request for t in result.servers.values() if t.first_request is not None]
-        what = "forks" if result.strategy == "hosts" else "concurrency"
+        what = "forks" if result.strategy == "role" else "concurrency"
         seen = [t.last_image_read - t.snapshot_end for t in result.servers.values() if t.last_image_read is not None and t.snapshot_end is not None]
         speed = fleet.timings.speed
         seen_real = f"median {statistics.median(seen) / speed:.1f} s, max {max(seen) / speed:.1f} s real" if seen else "none"

@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options."""
     parser = argparse.ArgumentParser(prog="python bench/run.py", description="Fleet benchmark of lockaware.hcloud against hcloud_sim.")
     parser.add_argument("--sizes", type=_int_list, default=list(DEFAULT_SIZES), help="fleet sizes, comma-separated (default: 10,50,200)")
-    parser.add_argument("--strategies", type=_strategy_list, default=list(STRATEGIES), help="baseline,hosts,fleet (default: all three)")
+    parser.add_argument("--strategies", type=_strategy_list, default=list(STRATEGIES), help="baseline,hosts,fleet,role (default: all four)")
     parser.add_argument("--quick", action="store_true", help="smoke test: size 10 only, fewer repetitions, report and chart under bench/output/")
     parser.add_argument("--seed", type=int, default=1, help="fleet seed (default: 1)")
     parser.add_argument("--speed", type=float, default=Timings.speed, help=f"simulated seconds per real second (default: {Timings.speed:g})")

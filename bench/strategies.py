@@ -2,7 +2,8 @@
 
 - ``baseline``: ``bench/baseline_script.py``, the sequential script with the ``hcloud`` library;
 - ``hosts``: ``playbooks/snapshot_hosts.yml`` over a static inventory of the fleet, with ``-f`` forks;
-- ``fleet``: ``playbooks/snapshot_fleet.yml``, the lookup and one module task for the whole fleet.
+- ``fleet``: ``playbooks/snapshot_fleet.yml``, the lookup and one module task for the whole fleet;
+- ``role``: ``roles/snapshot_host`` on every host, one task per host (``bench/role_strategy.py``).
 
 The playbooks run with ``ansible-playbook`` from the virtual environment, the collection found through
 ``ANSIBLE_COLLECTIONS_PATH=.tmp/collections`` (a link to this checkout), and ``HCLOUD_ENDPOINT``/``HCLOUD_TOKEN``
@@ -34,17 +35,19 @@ from bench.measure import (
     timelines,
     watch_until_available,
 )
+from bench.role_strategy import ROLE_LABEL, role_command
 from hcloud_sim.launcher import SimulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 COLLECTIONS = ROOT / ".tmp" / "collections"
 COLLECTION_LINK = COLLECTIONS / "ansible_collections" / "lockaware" / "hcloud"
 BIN = Path(sys.executable).parent
-STRATEGIES = ("baseline", "hosts", "fleet")
+STRATEGIES = ("baseline", "hosts", "fleet", "role")
 LABELS = {
     "baseline": "baseline (sequential hcloud script)",
     "hosts": "snapshot_hosts.yml",
     "fleet": "snapshot_fleet.yml",
+    "role": ROLE_LABEL,
 }
 
 
@@ -114,6 +117,8 @@ def command(strategy: str, fleet: BenchFleet, workdir: Path, options: StrategyOp
         if options.fleet_concurrency:
             args += ["-e", f"concurrency={options.fleet_concurrency}"]
         return args
+    if strategy == "role":
+        return role_command(fleet, workdir)
     raise ValueError(f"unknown strategy {strategy!r}: choose from {', '.join(STRATEGIES)}")
 
 

@@ -10,6 +10,14 @@ class ModuleDocFragment:
 
     DOCUMENTATION = r"""
 attributes:
+  action:
+    description: Runs on the controller, in the worker process, through an action plugin of the same name; no C(delegate_to) needed.
+    support: full
+    details: A task explicitly delegated to a host other than the controller runs the module on that host instead.
+  action_group:
+    description: Use C(group/lockaware.hcloud.all) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership: [lockaware.hcloud.all]
   check_mode:
     description: Can run in check mode and return the changed status a real run would report, without modifying anything.
     support: full
@@ -24,6 +32,14 @@ attributes:
 
     INFO_MODULE = r"""
 attributes:
+  action:
+    description: Runs on the controller, in the worker process, through an action plugin of the same name; no C(delegate_to) needed.
+    support: full
+    details: A task explicitly delegated to a host other than the controller runs the module on that host instead.
+  action_group:
+    description: Use C(group/lockaware.hcloud.all) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership: [lockaware.hcloud.all]
   check_mode:
     description: Reads only; runs the same in check mode.
     support: full

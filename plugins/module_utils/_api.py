@@ -11,9 +11,12 @@ their failures are left to the caller, which reconciles a write of unknown outco
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils._listing import consistent_listing
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, SERVER_LABEL, label_selector, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code, retry_read
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import could_be_id, pick_server
@@ -92,16 +95,25 @@ class HcloudApi:
         """The server with this ID as it is now."""
         return self.get(f"/servers/{server_id}")["server"]
 
-    def snapshots(self, label_selector: str | None = None) -> list[dict]:
-        """Every image of type snapshot (any status: filter status yourself), optionally narrowed by labels."""
+    def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """The images of type snapshot (any status: filter status yourself), optionally narrowed by labels, newest
+        first and only those created from ``since`` on; a consistent listing (``_listing``)."""
         params = {"type": "snapshot"}
         if label_selector:
             params["label_selector"] = label_selector
-        return self.get_all("/images", "images", params=params)
+        return consistent_listing(lambda query: self.get("/images", params=query), params, since)
 
-    def snapshots_now(self, label_selector: str | None = None) -> list[dict]:
+    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """The same: this client always reads from the API."""
-        return self.snapshots(label_selector)
+        return self.snapshots(label_selector, since)
+
+    def series(self, server_id: int, labels: dict) -> list[dict]:
+        """The snapshots of a server's series (the server label and the series' labels), read now: one page."""
+        return self.snapshots(label_selector(dict(labels, **series_labels(server_id))))
+
+    def unlabelled_managed(self) -> list[dict]:
+        """The snapshots this collection made before it labelled them with their server (earlier versions)."""
+        return self.snapshots(f"{MANAGED_LABEL},!{SERVER_LABEL}")
 
     def image(self, image_id: int) -> dict | None:
         """One image, or ``None`` if it no longer exists."""
@@ -128,6 +140,10 @@ class HcloudApi:
             "POST", f"/servers/{server_id}/actions/create_image", json={"type": "snapshot", "description": description, "labels": labels}
         )
         return body["action"], body["image"]
+
+    def label_image(self, image_id: int, labels: dict) -> dict:
+        """PUT the image's labels (all of them: the API replaces the set); returns the image."""
+        return self.client.request("PUT", f"/images/{image_id}", json={"labels": labels})["image"]
 
     def delete_image(self, image_id: int) -> None:
         """DELETE an image."""

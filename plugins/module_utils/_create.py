@@ -11,12 +11,19 @@ server found busy (maybe with another run making this very snapshot) is listed a
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, LockTimedOut, locked_message, pass_lock
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import (
+    REQUEST_LABEL,
+    identity_window,
+    is_live_snapshot_of,
+    label_selector,
+    newest_first,
+)
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import first_match, identity
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code, is_rate_limited, outcome_unknown
@@ -113,14 +120,15 @@ class CreateProtocol:
             return Sent(skipped_for=running)
         raise TaskFailed(locked_message(self._name, running))
 
-    def _live(self, selector: str | None) -> list[dict]:
-        images = self._api.snapshots_now(selector)
+    def _live(self, selector: str | None, since: datetime.datetime | None = None) -> list[dict]:
+        images = self._api.snapshots_now(selector, since)
         return [image for image in images if is_live_snapshot_of(image, self._server["id"])]
 
     def _made_meanwhile(self) -> dict | None:
         now = self._clock.now()
         with doing(f"listing the snapshots of server {self._name}"):
-            return first_match(self._live(label_selector(self._options.labels)), identity(self._options, self._server, now), now)
+            wanted = identity(self._options, self._server, now)
+            return first_match(self._live(label_selector(self._options.labels), identity_window(wanted, now)), wanted, now)
 
     def _find_request(self, request_id: str) -> dict | None:
         """The snapshot our own earlier request created, if it was applied after all."""

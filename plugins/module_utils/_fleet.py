@@ -17,6 +17,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._api import Hclou
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import DEFAULT_POLL_BUDGET, RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pool import MAX_CONNECTIONS, bound_connections
 from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK, Clock
@@ -27,8 +28,8 @@ class FleetRun:
     """Run one ``SnapshotTask`` per server, at most ``concurrency`` at a time.
 
     Reads that every task makes (servers, snapshots, running actions, the actions being waited for) are shared,
-    so a large fleet costs a few requests per server. Each task writes through its own connection; a fleet of
-    one uses the shared connection for that too.
+    so a large fleet costs a few requests per server. Every task reads and writes through one client, whose
+    connection pool is bounded (``_pool``): memory and connections do not grow with the fleet.
     """
 
     def __init__(
@@ -41,13 +42,13 @@ class FleetRun:
         clock: Clock = SYSTEM_CLOCK,
         poll_budget: float = DEFAULT_POLL_BUDGET,
     ) -> None:
-        self._connect = connect
         self._options = options
         self._servers = list(dict.fromkeys(servers))
         self._concurrency = max(1, concurrency)
         self._check_mode = check_mode
         self._clock = clock
         api = connect()
+        bound_connections(getattr(api, "client", None), min(MAX_CONNECTIONS, self._concurrency))
         # One budget for every wait of the run: the lock polls, action polls and re-listings of all its servers.
         budget = RequestBudget(poll_budget, getattr(api, "rate_limit", None), clock)
         self._shared = SharedReads(api, clock=clock, fleet_size=len(self._servers), budget=budget)
@@ -55,8 +56,7 @@ class FleetRun:
     def _outcome(self, server: str) -> dict | TaskFailed:
         """The server's result, or its failure (with the result so far)."""
         try:
-            own = self._shared.api if len(self._servers) == 1 else self._connect()
-            task = SnapshotTask(FleetTaskApi(own, self._shared), dataclasses.replace(self._options, server=server), self._check_mode, self._clock)
+            task = SnapshotTask(FleetTaskApi(self._shared.api, self._shared), dataclasses.replace(self._options, server=server), self._check_mode, self._clock)
             return task.run()
         except Exception as exc:  # pylint: disable=broad-exception-caught
             failed = TaskFailed.of(exc, f"server {server}")

@@ -14,6 +14,11 @@ MANAGED_LABEL = "lockaware.hcloud/managed"
 MANAGED_VALUE = "true"
 # A label unique to one create request, so that a request whose answer was lost can be found again.
 REQUEST_LABEL = "lockaware.hcloud/request"
+# The series label: the ID of the server a snapshot was made from (stable, unlike its name), so that the snapshots
+# of one server are one label-selected listing. Snapshots made by earlier versions lack it until labelled.
+SERVER_LABEL = "lockaware.hcloud/server"
+# How far before the UTC date in a default description a snapshot of it may have been created (clock skew).
+DATE_WINDOW_SLACK = datetime.timedelta(hours=1)
 LIVE_STATUSES = ("creating", "available")
 
 
@@ -25,6 +30,7 @@ class SnapshotIdentity:
     description: str | None = None
     labels: dict = field(default_factory=dict)
     max_age: float | None = None
+    dated: bool = False  # the description is the default one, bound to today's UTC date
 
     def matches(self, image: dict, now: datetime.datetime) -> bool:
         """Whether an image (the API's JSON) is a live snapshot of this identity."""
@@ -40,6 +46,24 @@ def is_live_snapshot_of(image: dict, server_id: int) -> bool:
     created_from = image.get("created_from") or {}
     live = image.get("status") in LIVE_STATUSES and not image.get("deleted")
     return image.get("type") == "snapshot" and created_from.get("id") == server_id and live
+
+
+def series_labels(server_id: int) -> dict:
+    """The labels that put a snapshot into the series of this server."""
+    return {MANAGED_LABEL: MANAGED_VALUE, SERVER_LABEL: str(server_id)}
+
+
+def identity_window(identity: SnapshotIdentity, now: datetime.datetime) -> datetime.datetime | None:
+    """The earliest creation time a match can have, or None when any age can match (a fixed description).
+
+    ``max_age`` bounds itself; the default description names the UTC date it was made on, so a snapshot created
+    before that date (less a little clock skew) cannot carry it.
+    """
+    if identity.max_age is not None:
+        return now - datetime.timedelta(seconds=identity.max_age) - DATE_WINDOW_SLACK
+    if identity.dated:
+        return now.astimezone(datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - DATE_WINDOW_SLACK
+    return None
 
 
 def has_labels(image: dict, labels: dict) -> bool:

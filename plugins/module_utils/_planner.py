@@ -12,7 +12,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, SnapshotIdentity, find_matches, is_managed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import (
+    SnapshotIdentity,
+    find_matches,
+    identity_window,
+    is_managed,
+    series_labels,
+)
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 
 UNCHANGED, ADOPT, CREATE = "unchanged", "adopt", "create"
@@ -38,7 +44,12 @@ class AbsentPlan:
 def identity(options: SnapshotOptions, server: dict, now: datetime.datetime) -> SnapshotIdentity:
     """What makes a snapshot "the" snapshot of this task."""
     description = None if options.max_age else new_description(options, server, now)
-    return SnapshotIdentity(server["id"], description, options.labels, options.max_age)
+    return SnapshotIdentity(server["id"], description, options.labels, options.max_age, dated=not options.description)
+
+
+def listing_window(options: SnapshotOptions, server: dict, now: datetime.datetime) -> datetime.datetime | None:
+    """The earliest creation time a snapshot the identity check must see can have (None: the whole listing)."""
+    return identity_window(identity(options, server, now), now)
 
 
 def new_description(options: SnapshotOptions, server: dict, now: datetime.datetime) -> str:
@@ -84,6 +95,6 @@ def predicted_snapshot(options: SnapshotOptions, server: dict, now: datetime.dat
         "description": new_description(options, server, now),
         "created": now.isoformat(),
         "created_from": {"id": server["id"], "name": server["name"]},
-        "labels": dict(options.labels, **{MANAGED_LABEL: MANAGED_VALUE}),
+        "labels": dict(options.labels, **series_labels(server["id"])),
         "protection": {"delete": False},
     }

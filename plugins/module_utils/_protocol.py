@@ -10,6 +10,7 @@ shared reads, its own writes) and the unit tests' ``FakeApi``; ``test_protocol.p
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 
@@ -32,11 +33,20 @@ class SnapshotApi(Protocol):
     def current_server(self, server_id: int) -> dict:
         """The server as it is now (its status)."""
 
-    def snapshots(self, label_selector: str | None = None) -> list[dict]:
-        """Every snapshot carrying the selector's labels, any status; may be a listing shared with other tasks."""
+    def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """Every snapshot carrying the selector's labels created from ``since`` on, any status; may be shared."""
 
-    def snapshots_now(self, label_selector: str | None = None) -> list[dict]:
-        """Like ``snapshots``, but read from the API now."""
+    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """Like ``snapshots``, but read after this call began."""
+
+    def series(self, server_id: int, labels: dict) -> list[dict]:
+        """The snapshots labelled as the server's series (``_series``) carrying ``labels``, read now."""
+
+    def unlabelled_managed(self) -> list[dict]:
+        """The snapshots this collection made without the server label (earlier versions); may be shared."""
+
+    def label_image(self, image_id: int, labels: dict) -> dict:
+        """PUT an image's labels (the whole set), once; returns the image."""
 
     def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on the server (what keeps it locked)."""

@@ -19,21 +19,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import POLL_TICK, ActionPoller
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, REQUEST_LABEL, SERVER_LABEL, label_selector
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import index_servers, pick_server
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import poll_backoff
 
 SHARED_POLL_INTERVAL = 1.0
 # From this many servers on, reads are shared: one listing of all servers is cheaper than looking each one up.
 SHARE_FROM = 2
-# GET /actions?id= answers at most this many actions (the real API; hcloud-go chunks by 25 too).
-ACTIONS_PER_REQUEST = 25
-# How often a waiter looks at the shared answers (no request: the poller decides when to ask the API).
-POLL_TICK = 0.5
+# Servers whose series one shared read covers: keep 7, the new one and a protected one each still fit one page of 50.
+SERIES_PER_READ = 5
 
 
 class SharedReads:
@@ -58,7 +58,11 @@ class SharedReads:
         self.budget = budget or RequestBudget(rate_limit=getattr(api, "rate_limit", None), clock=clock)
         self._lock = threading.Lock()
         self._servers: tuple[dict, dict] | None = None
-        self._snapshots: dict = {}
+        self._snapshots: dict = {}  # selector: (listed at, since, images)
+        self._fresh_lock = threading.Lock()
+        self._unlabelled: list | None = None
+        self._series_waiting: set = set()
+        self._series_read: dict = {}  # server ID: (read at, its series)
         self._running: dict = {}
         self._actions = ActionPoller(api, self.budget, clock)
 
@@ -73,21 +77,67 @@ class SharedReads:
         by_name, by_id = self._servers
         return pick_server(text, by_name.get(text), by_id.get(text))
 
-    def snapshots(self, label_selector: str | None = None) -> list[dict]:
-        """The project's snapshots carrying the selector's labels, listed again at most every ``interval`` seconds.
+    def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """The project's snapshots carrying the selector's labels (newest first, back to ``since``), listed once.
 
-        Refreshing keeps a task that starts late in a long run from missing a snapshot another client made
-        meanwhile (a task that finds the server busy reads the snapshots fresh anyway before creating).
+        A task about to create reads them again (``snapshots_now``); nothing is re-listed on a timer.
         """
         if not self._share:
-            return self.api.snapshots(label_selector)
+            return self.api.snapshots(label_selector, since)
         with self._lock:
-            fetched_at, images = self._snapshots.get(label_selector, (None, None))
-            if self._stale(fetched_at):
-                params = {"type": "snapshot", **({"label_selector": label_selector} if label_selector else {})}
-                images = self.api.get_all_concurrently("/images", "images", params=params)
-                self._snapshots[label_selector] = (self._clock(), images)
+            cached = self._snapshots.get(label_selector)
+            if cached is None or not _covers(cached[1], since):
+                images = self.api.snapshots(label_selector, since)
+                cached = self._snapshots[label_selector] = (self._clock(), since, images)
+            return list(cached[2])
+
+    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """The same listing, read after this call began: tasks asking at once share one read.
+
+        One read is in flight at a time; every task that asked before it began is served by it.
+        """
+        if not self._share:
+            return self.api.snapshots_now(label_selector, since)
+        asked = self._clock()
+        with self._fresh_lock:
+            cached = self._snapshots.get(label_selector)
+            if cached is None or cached[0] <= asked or not _covers(cached[1], since):
+                started = self._clock()
+                images = self.api.snapshots(label_selector, since)
+                with self._lock:
+                    cached = self._snapshots[label_selector] = (started, since, images)
+            return list(cached[2])
+
+    def series(self, server_id: int, labels: dict) -> list[dict]:
+        """A server's series, read after this call began; the servers asking at once share label-selected reads
+        (``lockaware.hcloud/server in (...)``, ``SERIES_PER_READ`` servers a read: one page in steady state)."""
+        if not self._share:
+            return self.api.series(server_id, labels)
+        asked = self._clock()
+        with self._lock:
+            self._series_waiting.add(server_id)
+        with self._fresh_lock:
+            read_at, images = self._series_read.get(server_id, (None, []))
+            if read_at is None or read_at <= asked:
+                with self._lock:
+                    waiting, self._series_waiting = sorted(self._series_waiting | {server_id}), set()
+                started = self._clock()
+                for start in range(0, len(waiting), SERIES_PER_READ):
+                    chunk = waiting[start : start + SERIES_PER_READ]
+                    found = self.api.snapshots(series_selector(chunk, labels))
+                    for member in chunk:
+                        self._series_read[member] = (started, [image for image in found if (image.get("labels") or {}).get(SERVER_LABEL) == str(member)])
+                images = self._series_read[server_id][1]
             return list(images)
+
+    def unlabelled_managed(self) -> list[dict]:
+        """The snapshots of earlier versions that lack the server label: one listing for the whole run."""
+        if not self._share:
+            return self.api.unlabelled_managed()
+        with self._lock:
+            if self._unlabelled is None:
+                self._unlabelled = self.api.unlabelled_managed()
+            return list(self._unlabelled)
 
     def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on a server: one listing of every server's running actions (a fleet of one: its own).
@@ -120,82 +170,15 @@ class SharedReads:
         return fetched_at is None or self._clock() - fetched_at >= self._interval
 
 
-class ActionPoller:
-    """Polls every action some task waits for, in requests of at most 25 ids, paid from the run's budget.
+def series_selector(server_ids: list[int], labels: dict) -> str:
+    """The label selector of the series of these servers."""
+    base = label_selector(dict(labels, **{MANAGED_LABEL: MANAGED_VALUE}))
+    return f"{base},{SERVER_LABEL} in ({','.join(str(server_id) for server_id in server_ids)})"
 
-    The next poll is due when the earliest action should end by its progress so far (at least 1 s, at most the
-    backoff's cap), or by a backoff when progress does not rise; an action that ends resets the backoff. An id
-    missing from an answer is read on its own (``GET /actions/{id}``). A single action is read on its own too.
-    """
 
-    def __init__(self, api: HcloudApi, budget: RequestBudget, clock: Callable[[], float]) -> None:
-        self._api = api
-        self._budget = budget
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._actions: dict = {}
-        self._first: dict = {}  # id -> (time, progress) of the first reading of its current progress run
-        self._read_at: dict = {}  # id -> when it was last read
-        self._backoff = poll_backoff()
-        self._due = clock()
-
-    def action(self, action_id: int) -> dict:
-        """The action as last read; read now if a poll is due and the budget has requests for it."""
-        with self._lock:
-            if action_id not in self._actions:
-                # Running when its task got it: it is read with the next poll.
-                self._actions[action_id] = {"id": action_id, "command": None, "status": "running", "progress": 0}
-                self._first[action_id] = (self._clock(), 0)
-            if self._actions[action_id]["status"] == "running" and self._clock() >= self._due:
-                self._poll()
-            return dict(self._actions[action_id])
-
-    def _poll(self) -> None:
-        # The soonest to end first; among equals, the longest unread (a budget that pays for a few chunks starves none).
-        running = [action_id for action_id, action in self._actions.items() if action["status"] == "running"]
-        ids = sorted(running, key=lambda action_id: (self._estimate(action_id), self._read_at.get(action_id, 0.0), action_id))
-        chunks = [ids[start : start + ACTIONS_PER_REQUEST] for start in range(0, len(ids), ACTIONS_PER_REQUEST)]
-        paid = [chunk for chunk in chunks if self._budget.take()]
-        if not paid:
-            self._due = self._clock() + max(POLL_TICK, self._budget.seconds_until())
-            return
-        seen = {}
-        for chunk in paid:
-            if len(chunk) == 1:
-                seen[chunk[0]] = self._api.action(chunk[0])
-                continue
-            seen.update({action["id"]: action for action in self._api.get("/actions", params={"id": chunk})["actions"]})
-            for missing in (action_id for action_id in chunk if action_id not in seen):
-                self._budget.spend(1)
-                seen[missing] = self._api.action(missing)
-        self._update(seen)
-
-    def _update(self, seen: dict) -> None:
-        now, ended = self._clock(), False
-        for action_id, action in seen.items():
-            self._read_at[action_id] = now
-            previous = self._first.get(action_id)
-            progress = action.get("progress") or 0
-            if action["status"] != "running":
-                ended = True
-            elif previous is None or progress < previous[1]:
-                self._first[action_id] = (now, progress)
-            self._actions[action_id] = action
-        if ended:
-            self._backoff = poll_backoff()
-        estimates = [self._estimate(action_id) for action_id, action in self._actions.items() if action["status"] == "running"]
-        known = [estimate for estimate in estimates if estimate != float("inf")]
-        delay = min(known) if known else self._backoff.next_delay()
-        self._due = now + min(self._backoff.cap, max(self._backoff.initial, delay))
-
-    def _estimate(self, action_id: int) -> float:
-        """Seconds until the action should end by its progress since its first reading (inf when unknown)."""
-        action, first = self._actions[action_id], self._first.get(action_id)
-        progress = action.get("progress") or 0
-        if first is None or progress <= first[1] or progress >= 100:
-            return float("inf")
-        elapsed = self._clock() - first[0]
-        return (100 - progress) * elapsed / (progress - first[1])
+def _covers(listed_since: datetime | None, since: datetime | None) -> bool:
+    """Whether a listing back to ``listed_since`` holds every snapshot from ``since`` on."""
+    return listed_since is None or (since is not None and listed_since <= since)
 
 
 def _concerns(action: dict, server_id: int) -> bool:
@@ -221,13 +204,27 @@ class FleetTaskApi:
         """Own, fresh (the power steps follow the server's status)."""
         return self._own.current_server(server_id)
 
-    def snapshots(self, label_selector: str | None = None) -> list[dict]:
-        """Shared, listed again at most every few seconds."""
-        return self._shared.snapshots(label_selector)
+    def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """Shared, listed once."""
+        return self._shared.snapshots(label_selector, since)
 
-    def snapshots_now(self, label_selector: str | None = None) -> list[dict]:
-        """Own, fresh."""
-        return self._own.snapshots(label_selector)
+    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+        """Shared, read after this call began (one read serves every task that asked before it)."""
+        if label_selector and REQUEST_LABEL in label_selector:
+            return self._own.snapshots_now(label_selector, since)  # one request's own label: nothing to share
+        return self._shared.snapshots_now(label_selector, since)
+
+    def series(self, server_id: int, labels: dict) -> list[dict]:
+        """Shared, read after this call began (one read serves the series of several servers asking at once)."""
+        return self._shared.series(server_id, labels)
+
+    def unlabelled_managed(self) -> list[dict]:
+        """Shared, listed once."""
+        return self._shared.unlabelled_managed()
+
+    def label_image(self, image_id: int, labels: dict) -> dict:
+        """Own."""
+        return self._own.label_image(image_id, labels)
 
     def running_actions(self, server_id: int) -> list[dict]:
         """Shared, refreshed at most every few seconds."""

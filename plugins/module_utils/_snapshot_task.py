@@ -20,12 +20,13 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import A
 from ansible_collections.lockaware.hcloud.plugins.module_utils._create import CreateProtocol, Sent
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, locked_message
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, REQUEST_LABEL, is_live_snapshot_of, label_selector
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
     ADOPT,
     UNCHANGED,
     blocked_reason,
+    listing_window,
     new_description,
     plan_absent,
     plan_present,
@@ -35,6 +36,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._power import Pow
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import choose_deletions, rotation_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import ACTION_PATIENCE, SYSTEM_CLOCK, Clock, Deadline
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import diff_view, task_view
 
@@ -67,6 +69,7 @@ class SnapshotTask:
         self.lock = LockReport()
         self.state = TaskState()
         self.server: dict = {}
+        self._series_read: list = []  # the series as rotation read it, for the diff
 
     def run(self) -> dict:
         """Run the task; returns the result, raises ``TaskFailed`` (with the result so far)."""
@@ -88,7 +91,8 @@ class SnapshotTask:
 
     def _listing(self) -> list[dict]:
         with doing(f"listing the snapshots of server {self._name}"):
-            images = self.api.snapshots(label_selector(self.options.labels))
+            since = listing_window(self.options, self.server, self.clock.now())
+            images = self.api.snapshots(label_selector(self.options.labels), since)
         return [image for image in images if is_live_snapshot_of(image, self.server["id"])]
 
     def _deadline(self, seconds: float | None) -> Deadline:
@@ -166,7 +170,7 @@ class SnapshotTask:
         protocol = CreateProtocol(self.api, self.server, self.options, self.lock, self.clock)
         contended = False
         while True:
-            labels = dict(self.options.labels, **{MANAGED_LABEL: MANAGED_VALUE, REQUEST_LABEL: uuid.uuid4().hex[:20]})
+            labels = dict(self.options.labels, **series_labels(self.server["id"]), **{REQUEST_LABEL: uuid.uuid4().hex[:20]})
             sent = protocol.send(description, labels, contended=contended)
             if sent.image is None:
                 return sent
@@ -200,7 +204,8 @@ class SnapshotTask:
 
     def _rotate(self, keep: int) -> None:
         with doing(f"listing the snapshot series of server {self._name} for rotation"):
-            listing = self.api.snapshots(label_selector(dict(self.options.labels, **{MANAGED_LABEL: MANAGED_VALUE})))
+            listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
+        self._series_read = [image for image in listing if is_live_snapshot_of(image, self.server["id"])]
         series = rotation_series(listing, self.state.predicted or self.state.snapshot)
         doomed = choose_deletions(series, self.server["id"], self.options.labels, keep)
         self._delete(doomed)
@@ -248,6 +253,8 @@ class SnapshotTask:
         return task_view(self.state, self.lock.as_result())
 
     def _finish(self, before: list) -> dict:
+        listed = {image["id"] for image in before}
+        before = newest_first([*before, *(image for image in self._series_read if image["id"] not in listed)])[::-1]
         gone = {image["id"] for image in self.state.deleted}
         after = [image for image in before if image["id"] not in gone]
         snapshot = self.state.snapshot

@@ -164,6 +164,14 @@ notes:
     long snapshot does not use up the project's request budget (3600 requests an hour).
   - In check mode nothing is written; the result says what would be done, and C(changed) is what a real run would report.
   - With O(on_locked=wait) in check mode, the module does not wait; it reports that it would.
+  - Every snapshot the module creates carries C(lockaware.hcloud/managed=true) and C(lockaware.hcloud/server=<server ID>);
+    a server's series (what O(keep) rotates) is the one label-selected listing of the latter, read after the new
+    snapshot is available. Snapshots made by earlier versions, without the server label, are found by the managed label
+    and their source server and labelled with it (C(PUT /images/{id}), never in check mode).
+  - The identity check reads snapshots newest first and stops at the first one older than the identity can be (the
+    UTC day of the default description, or O(max_age)); a fixed O(description) without O(max_age) reads every snapshot
+    carrying O(labels). A listing that spans several pages is read again until two reads agree, so that snapshots
+    created or deleted meanwhile by other clients cannot make it skip one.
 seealso:
   - module: lockaware.hcloud.snapshot_info
 """
@@ -182,7 +190,7 @@ EXAMPLES = r"""
     max_age: 12h
     labels:
       reason: pre-upgrade
-  delegate_to: localhost
+  # No delegate_to: the task runs on the controller (the action plugin), whatever the host's connection.
 
 - name: Skip servers that are busy with another action
   lockaware.hcloud.snapshot:
@@ -343,6 +351,11 @@ def check_poll_budget(value):
     return value
 
 
+def argument_rules():
+    """How the options combine (keyword arguments of ``AnsibleModule``, also used by the action plugin)."""
+    return {"required_one_of": [("server", "servers")], "mutually_exclusive": [("server", "servers")]}
+
+
 def run(params, check_mode=False):
     """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one."""
     try:
@@ -362,9 +375,7 @@ def run(params, check_mode=False):
 
 def main():
     """Build the module, run the task, report."""
-    module = AnsibleModule(
-        argument_spec=argument_spec(), required_one_of=[("server", "servers")], mutually_exclusive=[("server", "servers")], supports_check_mode=True
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **argument_rules())
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:

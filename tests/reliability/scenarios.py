@@ -1,4 +1,4 @@
-"""The 21 scenarios (17 to 21: the real API's behaviours), by number: what each is called, the function that runs it, and the fast subset."""
+"""The 22 scenarios (17 to 21: the real API's behaviours), by number: what each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import scenarios_faults
 import scenarios_locks
 import scenarios_real_api
 import scenarios_safety
+import scenarios_steady
 from context import RunContext
 
 
@@ -55,6 +56,7 @@ SCENARIOS = (
     Scenario(19, "invisible-lock", "invisible lock, action ending in locked", scenarios_real_api.invisible_lock, 25),
     Scenario(20, "progress-stuck", "progress stuck: 50 servers under 0.25 req/s", scenarios_real_api.progress_stuck, 60),
     Scenario(21, "api-2026", "no datacenters, no deprecated calls, read-only token", scenarios_real_api.api_2026, 40),
+    Scenario(22, "steady-churn", "steady state, keep 7, 200 servers, another client churning", scenarios_steady.steady_churn, 60),
 )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TEST_REQUIREMENTS = ["pytest==9.0.3", "pytest-mock==3.15.1", "pytest-xdist==3.8.0", "mock==5.2.0", "PyYAML==6.0.3"]
+TEST_REQUIREMENTS = ["pytest==9.0.3", "pytest-mock==3.15.1", "pytest-xdist==3.8.0", "mock==5.2.0", "PyYAML==6.0.3", "hypothesis==6.170.15"]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import re
 import threading
 
 from hcloud import APIException
@@ -20,7 +21,8 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import p
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ACTIONS_ID_CAP = 25  # GET /actions?id= answers the first 25 ids only, as the real API does
-WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action"})
+WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action", "label_image"})
+SERVER_LABEL = "lockaware.hcloud/server"
 
 
 def iso(moment):
@@ -117,12 +119,43 @@ def make_server(server_id=42, name="web1", status="running"):
 
 
 def parse_selector(selector):
-    """``k=v,k2=v2`` as a dict (the fake understands equality selectors only)."""
+    """``k=v,k2=v2`` as a dict (the fake understands equality, ``k`` (present, value None) and ``!k`` (absent, value False))."""
     if not selector:
         return {}
-    pairs = [part.split("=", 1) for part in selector.split(",")]
-    assert all(len(pair) == 2 for pair in pairs), f"unsupported selector {selector!r}"
-    return dict(pairs)
+    wanted = {}
+    for part in re.split(r",(?![^()]*\))", selector):
+        if " in (" in part:
+            key, values = part.split(" in (", 1)
+            wanted[key] = frozenset(values.rstrip(")").split(","))
+        elif part.startswith("!"):
+            wanted[part[1:]] = False
+        elif "=" not in part:
+            wanted[part] = None
+        else:
+            key, value = part.split("=", 1)
+            wanted[key] = value
+    return wanted
+
+
+def selected(image, wanted):
+    """Whether an image's labels satisfy a parsed selector."""
+    labels = image.get("labels") or {}
+    for key, value in wanted.items():
+        if value is False and key in labels:
+            return False
+        if value is None and key not in labels:
+            return False
+        if isinstance(value, frozenset):
+            if labels.get(key) not in value:
+                return False
+        elif value not in (None, False) and labels.get(key) != value:
+            return False
+    return True
+
+
+def created_after(image, since):
+    """Whether an image was created from ``since`` on (None: always)."""
+    return since is None or datetime.datetime.fromisoformat(image["created"].replace("Z", "+00:00")) >= since
 
 
 class PlannedFailure:
@@ -220,22 +253,35 @@ class FakeApi:
         self._record("current_server", server_id)
         return dict(self.servers[server_id])
 
-    def snapshots(self, label_selector=None):
+    def snapshots(self, label_selector=None, since=None):
         self._record("snapshots", label_selector)
-        return self._snapshots(label_selector)
+        return self._snapshots(label_selector, since)
 
-    def snapshots_now(self, label_selector=None):
+    def snapshots_now(self, label_selector=None, since=None):
         """The same store: the fake has no cache."""
         self._record("snapshots_now", label_selector)
-        return self._snapshots(label_selector)
+        return self._snapshots(label_selector, since)
 
-    def _snapshots(self, label_selector):
+    def series(self, server_id, labels):
+        self._record("series", server_id)
+        wanted = dict(labels, **{"lockaware.hcloud/managed": "true", SERVER_LABEL: str(server_id)})
+        return [copy.deepcopy(image) for image in self.images.values() if image["type"] == "snapshot" and selected(image, wanted)]
+
+    def unlabelled_managed(self):
+        self._record("unlabelled_managed")
+        return self._snapshots(f"lockaware.hcloud/managed,!{SERVER_LABEL}", None)
+
+    def label_image(self, image_id, labels):
+        self._record("label_image", image_id, dict(labels))
+        self.images[image_id]["labels"] = dict(labels)
+        return copy.deepcopy(self.images[image_id])
+
+    def _snapshots(self, label_selector, since=None):
         wanted = parse_selector(label_selector)
-        return [
-            copy.deepcopy(image)
-            for image in self.images.values()
-            if image["type"] == "snapshot" and all((image.get("labels") or {}).get(key) == value for key, value in wanted.items())
+        found = [
+            copy.deepcopy(image) for image in self.images.values() if image["type"] == "snapshot" and selected(image, wanted) and created_after(image, since)
         ]
+        return sorted(found, key=lambda image: (image["created"], image["id"]), reverse=True)
 
     def running_actions(self, server_id):  # pylint: disable=unused-argument
         self._record("running_actions", server_id)
@@ -370,6 +416,8 @@ class FakeTransport:
             return {"server": api.current_server(int(parts[1]))}
         if method == "GET" and parts == ["images"]:
             return one_page("images", api.snapshots(params.get("label_selector")))
+        if method == "PUT" and parts[0] == "images":
+            return {"image": api.label_image(int(parts[1]), body["labels"])}
         if method == "GET" and parts[0] == "images":
             image = api.image(int(parts[1]))
             if image is None:

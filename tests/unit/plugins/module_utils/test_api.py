@@ -74,7 +74,7 @@ def test_get_all_follows_next_page():
 def test_snapshots_filters_by_type_and_labels():
     api, client, _transport = make_hcloud_api(images_handler())
     api.snapshots("a=1")
-    assert client.calls[0][2] == {"type": "snapshot", "label_selector": "a=1", "sort": "id:asc", "page": 1, "per_page": PER_PAGE}
+    assert client.calls[0][2] == {"type": "snapshot", "label_selector": "a=1", "sort": ["created:desc", "id:asc"], "page": 1, "per_page": PER_PAGE}
     client.calls.clear()
     api.snapshots(None)
     assert "label_selector" not in client.calls[0][2]

@@ -66,5 +66,5 @@ def test_the_new_description_and_the_predicted_snapshot():
     assert new_description(options(), SERVER, NOW) == TODAY
     assert new_description(options(description="pre-upgrade", max_age="1h"), SERVER, NOW) == "pre-upgrade"
     predicted = predicted_snapshot(options(labels={"series": "nightly"}), SERVER, NOW)
-    assert predicted["labels"] == {"series": "nightly", "lockaware.hcloud/managed": "true"}
+    assert predicted["labels"] == {"series": "nightly", "lockaware.hcloud/managed": "true", "lockaware.hcloud/server": "42"}
     assert (predicted["status"], predicted["description"], predicted["created_from"]) == ("available", TODAY, {"id": 42, "name": "web1"})

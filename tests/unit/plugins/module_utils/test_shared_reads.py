@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from hcloud import APIException
 
@@ -40,6 +42,13 @@ class RecordingApi:
             return list(self.running)
         return [{"id": 500, "labels": dict(params or {})}]
 
+    def snapshots(self, label_selector=None, since=None):
+        self.requests.append(("/images", {"type": "snapshot", **({"label_selector": label_selector} if label_selector else {}), "since": since}))
+        return [{"id": 500, "labels": {}}]
+
+    def unlabelled_managed(self):
+        return self.snapshots("lockaware.hcloud/managed,!lockaware.hcloud/server")
+
     def get(self, path, params=None):
         self.requests.append((path, params))
         ids = params["id"][:ID_CAP]  # the real API answers the first 25 ids only
@@ -68,16 +77,46 @@ def test_servers_are_listed_once_for_every_lookup(setup):
     assert [path for path, _params in api.requests] == ["/servers"]
 
 
-def test_snapshots_are_listed_once_per_selector_and_interval_and_returned_as_copies(setup):
+def test_snapshots_are_listed_once_per_selector_not_on_a_timer_and_returned_as_copies(setup):
     api, clock, shared = setup
     first = shared.snapshots("env=prod")
     first.clear()
     assert len(shared.snapshots("env=prod")) == 1
     shared.snapshots(None)
-    assert [params for path, params in api.requests] == [{"type": "snapshot", "label_selector": "env=prod"}, {"type": "snapshot"}]
-    clock.now += 3.0
+    assert [params for path, params in api.requests] == [
+        {"type": "snapshot", "label_selector": "env=prod", "since": None},
+        {"type": "snapshot", "since": None},
+    ]
+    clock.now += 300.0
     shared.snapshots("env=prod")
-    assert len(api.requests) == 3
+    assert len(api.requests) == 2
+
+
+def test_a_listing_back_to_a_later_time_is_served_by_one_back_to_an_earlier_one(setup):
+    api, _clock, shared = setup
+    early, late = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc), datetime.datetime(2026, 12, 2, tzinfo=datetime.timezone.utc)
+    shared.snapshots(None, early)
+    shared.snapshots(None, late)
+    assert len(api.requests) == 1
+    shared.snapshots(None, None)  # the whole listing is more than the window
+    assert len(api.requests) == 2
+
+
+def test_a_task_about_to_create_reads_after_it_asked_and_shares_that_read(setup):
+    api, clock, shared = setup
+    shared.snapshots(None)
+    clock.now += 1.0
+    shared.snapshots_now(None)
+    assert len(api.requests) == 2  # the first listing began before this task asked
+    shared.snapshots(None)
+    assert len(api.requests) == 2  # and the fresh one now serves the shared listing too
+
+
+def test_earlier_versions_snapshots_are_listed_once_per_run(setup):
+    api, _clock, shared = setup
+    shared.unlabelled_managed()
+    shared.unlabelled_managed()
+    assert api.requests == [("/images", {"type": "snapshot", "label_selector": "lockaware.hcloud/managed,!lockaware.hcloud/server", "since": None})]
 
 
 def test_running_actions_one_listing_serves_all_servers_until_it_is_stale(setup):
@@ -208,9 +247,12 @@ class OwnApi:
         self.calls = []
         self._create_error = create_error
 
-    def snapshots(self, label_selector=None):
+    def snapshots(self, label_selector=None, since=None):  # pylint: disable=unused-argument
         self.calls.append(("snapshots", label_selector))
         return []
+
+    def snapshots_now(self, label_selector=None, since=None):
+        return self.snapshots(label_selector, since)
 
     def create_snapshot(self, server_id, description, labels):
         self.calls.append(("create_snapshot", server_id))
@@ -226,7 +268,7 @@ def test_fresh_listings_go_to_the_own_client_and_others_are_shared(setup):
     task_api.snapshots_now("lockaware.hcloud/request=abc")
     task_api.snapshots("env=prod")
     assert own.calls == [("snapshots", "lockaware.hcloud/request=abc")]
-    assert api.requests[-1][1] == {"type": "snapshot", "label_selector": "env=prod"}
+    assert api.requests[-1][1] == {"type": "snapshot", "label_selector": "env=prod", "since": None}
 
 
 def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
@@ -237,3 +279,16 @@ def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
         task_api.create_snapshot(1, "d", {})
     task_api.running_actions(1)
     assert [path for path, _params in api.requests] == ["/servers/actions", "/servers/actions"]
+
+
+def test_series_of_servers_asking_at_once_share_label_selected_reads(setup):
+    api, _clock, shared = setup
+    shared._series_waiting.update(range(1, 8))  # pylint: disable=protected-access  (seven tasks are waiting)
+    shared.series(8, {"env": "prod"})
+    selectors = [params["label_selector"] for path, params in api.requests]
+    assert selectors == [
+        "env=prod,lockaware.hcloud/managed=true,lockaware.hcloud/server in (1,2,3,4,5)",
+        "env=prod,lockaware.hcloud/managed=true,lockaware.hcloud/server in (6,7,8)",
+    ]
+    shared.series(3, {"env": "prod"})
+    assert len(api.requests) == 3  # asked after that read began: read again, fresh

@@ -355,9 +355,9 @@ def test_create_action_error_fails_with_the_action_failure(make_api, run):
 
 
 def test_diff_shows_the_new_snapshot(make_api, run):
-    api = make_api([make_image(1, description="web1-2026-11-22", created=ago(days=1))])
+    api = make_api([make_image(1, description="pre-upgrade", created=ago(hours=2))])
     result = run(api)[0]
-    assert result["diff"]["before"]["snapshots"] == ["1: web1-2026-11-22 (available)"]
+    assert result["diff"]["before"]["snapshots"] == ["1: pre-upgrade (available)"]
     assert len(result["diff"]["after"]["snapshots"]) == 2
     assert result["diff"]["after"]["snapshots"][1].endswith(f": {TODAY} (available)")
 
@@ -950,3 +950,33 @@ def test_an_unavailable_or_deleted_image_never_matches(make_api, run):
     result = run(api)[0]
     assert result["outcome"] == "created"
     assert {5, 6} <= set(api.images)  # reported by the listing, never deleted
+
+
+def member(image_id, days, **kwargs):
+    """A snapshot of web1's series, ``days`` old."""
+    kwargs.setdefault("labels", SERIES)
+    return make_image(image_id, description=f"web1-day-{days}", created=ago(days=days), managed=True, **kwargs)
+
+
+def test_a_new_snapshot_carries_the_server_label_of_its_series(make_api, run):
+    api = make_api()
+    result = run(api, labels=SERIES)[0]
+    assert api.images[result["snapshot"]["id"]]["labels"]["lockaware.hcloud/server"] == "42"
+
+
+def test_rotation_leaves_exactly_keep_of_labelled_and_earlier_versions_snapshots(make_api, run):
+    labelled = [member(20 + day, day, labels=dict(SERIES, **{"lockaware.hcloud/server": "42"})) for day in range(1, 5)]
+    earlier = [member(30 + day, day + 0.5) for day in range(1, 5)]  # no server label: made by an earlier version
+    api = make_api([*labelled, *earlier, make_image(40, description="manual", labels=SERIES, created=ago(days=20))])
+    result = run(api, labels=SERIES, keep=3)[0]
+    series = [image for image in api.images.values() if image["labels"].get("lockaware.hcloud/managed") == "true"]
+    assert len(series) == 3
+    assert result["snapshot"]["id"] in {image["id"] for image in series}
+    assert all(image["labels"]["lockaware.hcloud/server"] == "42" for image in series)
+    assert 40 in api.images  # made by hand: untouched
+
+
+def test_the_identity_check_reads_only_the_window_of_the_default_description(make_api, run):
+    api = make_api([make_image(1, description=TODAY, created=ago(days=3))])  # a hand-made snapshot named after today, three days old
+    result = run(api)[0]
+    assert result["outcome"] == "created"
