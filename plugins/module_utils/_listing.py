@@ -48,7 +48,7 @@ def consistent_listing(get: Callable[[dict], dict], params: dict, since: datetim
     """The images the selector and window name, read again while a multi-page read disagrees with the last."""
     items, pages = read_newest_first(get, params, since)
     seen = {image["id"]: image for image in items}
-    for _ in range(READS - 1):
+    for _read in range(READS - 1):
         if pages <= 1:
             return items
         again, pages = read_newest_first(get, params, since)

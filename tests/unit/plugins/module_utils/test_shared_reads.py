@@ -283,7 +283,7 @@ def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
 
 def test_series_of_servers_asking_at_once_share_label_selected_reads(setup):
     api, _clock, shared = setup
-    shared._series_waiting.update(range(1, 8))  # pylint: disable=protected-access  (seven tasks are waiting)
+    shared._series_waiting.update(range(1, 8))  # pylint: disable=protected-access
     shared.series(8, {"env": "prod"})
     selectors = [params["label_selector"] for path, params in api.requests]
     assert selectors == [

@@ -895,7 +895,7 @@ def test_an_invisible_lock_with_fail_fails_at_once(make_api, run, clock):
 
 def test_an_invisible_lock_with_wait_fails_at_lock_timeout_saying_it_is_still_locked(make_api, run, clock):
     api = make_api()
-    api.create_failures = [PlannedFailure(api_error("locked")) for _ in range(50)]
+    api.create_failures = [PlannedFailure(api_error("locked")) for _attempt in range(50)]
     with pytest.raises(TaskFailed) as raised:
         run(api, lock_timeout=20)
     assert "server web1 was still locked after waiting 20 s (lock_timeout)" in raised.value.msg
