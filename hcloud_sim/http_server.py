@@ -139,8 +139,9 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             return
         if limit is not None:
             response.headers.update(limit.headers())
-        self._send(response, correlation_id)
+        # Logged before the answer leaves: a client that reads the log once it has its answer finds its request.
         self._log(sim, request, response.status, limit, correlation_id, rule)
+        self._send(response, correlation_id)
 
     def _route_with_fault(self, sim: Simulator, request: Request, rule: FaultRule | None) -> Response:
         if rule is not None and rule.mode == "delay":

@@ -9,7 +9,10 @@ import pytest
 import requests
 from hcloud import APIException
 
+from hcloud_sim.http_server import SimRequestHandler, create_server
+from hcloud_sim.initial_state import parse_initial_state
 from hcloud_sim.launcher import SimControl, SimulatorError, SimulatorProcess
+from hcloud_sim.simulator import Options
 
 from .conftest import TOKEN, CheckedApi, make_client, server_id, wait_until
 
@@ -129,6 +132,31 @@ def test_request_log(sim: SimulatorProcess, api: CheckedApi, control: SimControl
     assert len({entry["correlation_id"] for entry in log}) == 3
     control.clear_requests()
     assert control.requests() == []
+
+
+def test_a_request_is_logged_before_its_answer_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A client that reads the log once it has its answer must find its request: the entry is written before the
+    # answer leaves (the reverse order lost the last request now and then on a loaded machine). In process, so
+    # that the moment of sending can be watched.
+    server = create_server(Options(port=0), parse_initial_state({"servers": [{"name": "solo"}]}))
+    logged_at_send: list[int] = []
+    send = SimRequestHandler._send
+
+    def watched_send(handler: SimRequestHandler, response: object, correlation_id: str) -> None:
+        logged_at_send.append(len(server.sim.requests.entries()))
+        send(handler, response, correlation_id)
+
+    monkeypatch.setattr(SimRequestHandler, "_send", watched_send)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        for _ in range(3):
+            answer = requests.get(f"{server.base_url}/v1/servers", headers={"Authorization": "Bearer sim-token"}, timeout=10)
+            assert answer.status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert logged_at_send == [1, 2, 3]
 
 
 def test_thirty_clients_snapshot_one_server_at_once(sim: SimulatorProcess, control: SimControl) -> None:
