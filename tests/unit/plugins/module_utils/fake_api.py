@@ -187,7 +187,8 @@ class FakeApi:
         self.create_failures = []
         self.create_action_errors = []  # per accepted create_image: the error its action ends in (None: success)
         self.delete_failures = {}
-        # GET /pricing: the ``pricing`` object, or an exception to raise (a failed read)
+        # GET /pricing: the ``pricing`` object, unless ``pricing_failure`` (an exception) makes the read fail
+        self.pricing_failure = None
         self.prices = {"currency": "EUR", "image": {"price_per_gb_month": {"net": "0.0119000000", "gross": "0.0141610000"}}}
         self.action_polls = action_polls
         self.image_polls = image_polls
@@ -287,8 +288,8 @@ class FakeApi:
 
     def pricing(self):
         self._record("pricing")
-        if isinstance(self.prices, Exception):
-            raise self.prices
+        if self.pricing_failure is not None:
+            raise self.pricing_failure
         return copy.deepcopy(self.prices)
 
     def running_actions(self, server_id):  # pylint: disable=unused-argument

@@ -162,7 +162,10 @@ def test_the_cost_line_says_it_in_one_line(clock):
 )
 def test_without_a_price_rotation_still_runs_and_the_cost_says_the_price_is_unknown(clock, failure):
     api = FakeApi(images=history(), now=clock.now)
-    api.prices = failure
+    if isinstance(failure, Exception):
+        api.pricing_failure = failure
+    else:
+        api.prices = failure
     result = run_task(api, clock, retention=RULES)
     cost = result["retention"]["cost"]
     assert {image["id"] for image in result["deleted"]} == DELETED
@@ -175,7 +178,7 @@ def test_without_a_price_rotation_still_runs_and_the_cost_says_the_price_is_unkn
 
 def test_an_api_error_names_its_code():
     api = FakeApi()
-    api.prices = api_error("server_error", "internal error")
+    api.pricing_failure = api_error("server_error", "internal error")
     assert read_price(api).problem == "the price is unknown: GET /pricing failed (server_error: internal error)"
 
 
@@ -275,7 +278,7 @@ def test_a_fleet_reads_the_price_once_and_sums_the_costs(clock):
 
 def test_a_fleet_whose_price_read_fails_reads_it_once_and_says_so(clock):
     fake = fleet_project(clock)
-    fake.prices = api_error("forbidden", "no prices for this token")
+    fake.pricing_failure = api_error("forbidden", "no prices for this token")
     result, _connections = run_fleet(fake, clock, retention=RULES)
     assert fake.calls_to("pricing") == [()]
     assert result["retention_summary"]["price_unknown"].startswith("the price is unknown")
