@@ -21,4 +21,4 @@ class ActionModule(InProcessAction):
         return snapshot_info.argument_spec()
 
     def work(self, params: dict, check_mode: bool) -> dict:
-        return {"changed": False, "snapshots": snapshot_info.run(params)}
+        return dict(snapshot_info.run(params), changed=False)

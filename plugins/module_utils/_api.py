@@ -23,6 +23,8 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import c
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import READ_PATIENCE, SYSTEM_CLOCK, Clock, Deadline
 
 PER_PAGE = 50
+# A price is worth a short wait, not a long one: rotation does not depend on it (``_pricing``).
+PRICING_PATIENCE = 15.0
 # Pages read one after the other or side by side must come in one order, or items move between them.
 STABLE_ORDER = "id:asc"
 
@@ -123,6 +125,10 @@ class HcloudApi:
             if error_code(exc) == "not_found":
                 return None
             raise
+
+    def pricing(self) -> dict:
+        """The project's prices (the ``pricing`` object of GET /pricing), read with a short patience."""
+        return self.get("/pricing", deadline=Deadline(PRICING_PATIENCE, clock=self._clock))["pricing"]
 
     def action(self, action_id: int) -> dict:
         """One action."""

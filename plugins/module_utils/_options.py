@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import retention_rules
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels, check_non_negative, parse_duration
 
 
@@ -31,6 +32,7 @@ class SnapshotOptions:
     wait: bool
     wait_timeout: int
     keep: int | None
+    retention: dict | None  # the rules, from retention or its short form keep (``_retention.retention_rules``)
     protect: bool
     shutdown: bool
     shutdown_timeout: int
@@ -47,25 +49,33 @@ class SnapshotOptions:
         targets(params)
         if params.get("description") is not None and not params["description"].strip():
             raise InvalidOption("description must not be empty: leave it out for the default <server>-<date>")
-        keep = params.get("keep")
-        if keep is not None and keep < 1:
-            raise InvalidOption(f"keep must be 1 or more (the new snapshot counts), got {keep}; leave keep out to delete nothing")
-        for name in ("keep", "protect", "shutdown"):
+        rules = retention_rules(params.get("keep"), params.get("retention"))
+        for name in ("keep", "retention", "protect", "shutdown"):
             if params.get(name) not in (None, False) and not params.get("wait", True):
                 raise InvalidOption(NEEDS_WAIT[name])
         if params.get("force") and params.get("max_age") is not None:
             raise InvalidOption("force and max_age contradict each other: force creates a snapshot every run, max_age only when none is recent")
         if params.get("state") == "absent":
-            for name in ("force", "keep", "protect", "shutdown"):
+            for name in ("force", "keep", "retention", "protect", "shutdown"):
                 if params.get(name):
                     raise InvalidOption(f"{name} only applies to state=present")
         max_age = None if params.get("max_age") is None else parse_duration(params["max_age"], "max_age")
         known = {option.name: params[option.name] for option in fields(cls) if option.name in params}
-        return cls(**dict(known, server=params.get("server") or "", labels=check_labels(params.get("labels")), max_age=max_age))
+        return cls(
+            **dict(
+                known,
+                server=params.get("server") or "",
+                labels=check_labels(params.get("labels")),
+                max_age=max_age,
+                keep=params.get("keep"),
+                retention=rules,
+            )
+        )
 
 
 NEEDS_WAIT = {
     "keep": "keep needs wait=true: rotation only deletes old snapshots once the new one is available",
+    "retention": "retention needs wait=true: rotation only deletes old snapshots once the new one is available",
     "protect": "protect needs wait=true: a snapshot can only be protected once it is available",
     "shutdown": "shutdown needs wait=true: the server is powered on again only after the snapshot is done",
 }

@@ -51,6 +51,9 @@ class SnapshotApi(Protocol):
     def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on the server (what keeps it locked)."""
 
+    def pricing(self) -> dict:
+        """The ``pricing`` object of GET /pricing (``image.price_per_gb_month``, ``currency``); read once per run."""
+
     def action(self, action_id: int) -> dict:
         """One action."""
 

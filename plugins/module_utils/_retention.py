@@ -54,7 +54,7 @@ def retention_rules(keep: object = None, retention: object = None) -> dict[str, 
             "use only retention and put the count under last (for example retention: {last: 3, daily: 7})"
         )
     if keep is not None:
-        count = _count(keep, "keep")
+        count = _whole(keep, "keep")
         if count < 1:
             raise InvalidOption(f"keep must be 1 or more (the new snapshot counts), got {keep!r}; leave keep out to delete nothing")
         return {rule: count if rule == "last" else 0 for rule in RULES}
@@ -78,13 +78,18 @@ def check_retention(retention: object, option: str = "retention") -> dict[str, i
     return rules
 
 
-def _count(value: object, option: str) -> int:
-    """A whole number of 0 or more (None is 0; digit strings from templating are accepted)."""
-    if value is None:
-        return 0
+def _whole(value: object, option: str) -> int:
+    """A whole number (digit strings from templating are accepted)."""
     if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _WHOLE_NUMBER.match(value))):
         raise InvalidOption(f"{option} must be a whole number of snapshots to keep (0 or more), got {value!r}")
-    count = int(value)
+    return int(value)
+
+
+def _count(value: object, option: str) -> int:
+    """A whole number of 0 or more (None is 0)."""
+    if value is None:
+        return 0
+    count = _whole(value, option)
     if count < 0:
         raise InvalidOption(f"{option} must be 0 or more (0 turns the rule off), got {value!r}")
     return count

@@ -64,6 +64,7 @@ class SharedReads:
         self._series_waiting: set = set()
         self._series_read: dict = {}  # server ID: (read at, its series)
         self._running: dict = {}
+        self._pricing: tuple | None = None  # (pricing, None) or (None, the exception): one read per run
         self._actions = ActionPoller(api, self.budget, clock)
 
     def server(self, name_or_id: str) -> dict:
@@ -138,6 +139,19 @@ class SharedReads:
             if self._unlabelled is None:
                 self._unlabelled = self.api.unlabelled_managed()
             return list(self._unlabelled)
+
+    def pricing(self) -> dict:
+        """The project's prices: one read for the whole run, also for a fleet of one; a failure is kept too."""
+        with self._lock:
+            if self._pricing is None:
+                try:
+                    self._pricing = (self.api.pricing(), None)
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    self._pricing = (None, exc)
+            pricing, failure = self._pricing
+        if failure is not None:
+            raise failure
+        return pricing
 
     def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on a server: one listing of every server's running actions (a fleet of one: its own).
@@ -229,6 +243,10 @@ class FleetTaskApi:
     def running_actions(self, server_id: int) -> list[dict]:
         """Shared, refreshed at most every few seconds."""
         return self._shared.running_actions(server_id)
+
+    def pricing(self) -> dict:
+        """Shared, read once per run."""
+        return self._shared.pricing()
 
     def action(self, action_id: int) -> dict:
         """Shared, polled in batches."""

@@ -33,9 +33,12 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
     predicted_snapshot,
 )
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerCycle, PowerReport
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, plan_retention
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import describe_rules, retention_view, settle
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
-from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import choose_deletions, rotation_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import in_series, rotation_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import ACTION_PATIENCE, SYSTEM_CLOCK, Clock, Deadline
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import diff_view, task_view
@@ -56,6 +59,7 @@ class TaskState:
     warnings: list = field(default_factory=list)
     power: PowerReport | None = None
     predicted: dict | None = None  # check mode: the snapshot a real run would create
+    retention: dict | None = None  # the rotation's plan, explained and priced (``_retention_report.retention_view``)
 
 
 class SnapshotTask:
@@ -112,8 +116,8 @@ class SnapshotTask:
             self._predict_create()
         else:
             self._create_consistently()
-        if self.options.keep and ((self.state.snapshot or {}).get("status") == "available" or self.state.predicted):
-            self._rotate(self.options.keep)
+        if self.options.retention and ((self.state.snapshot or {}).get("status") == "available" or self.state.predicted):
+            self._rotate(self.options.retention)
         return self._finish(before)
 
     def _found(self, image: Any, how: str) -> None:
@@ -202,17 +206,32 @@ class SnapshotTask:
 
     # rotation and deletion --------------------------------------------------------------------------------
 
-    def _rotate(self, keep: int) -> None:
+    def _rotate(self, rules: dict) -> None:
+        """Delete what the rules do not keep of the series, the new snapshot (or check mode's prediction) kept first."""
         with doing(f"listing the snapshot series of server {self._name} for rotation"):
             listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
         self._series_read = [image for image in listing if is_live_snapshot_of(image, self.server["id"])]
-        series = rotation_series(listing, self.state.predicted or self.state.snapshot)
-        doomed = choose_deletions(series, self.server["id"], self.options.labels, keep)
+        current = self.state.predicted or self.state.snapshot or {}
+        series = [
+            image
+            for image in rotation_series(listing, current or None)
+            if in_series(image, self.server["id"], self.options.labels) and hold_reason(image) != "marked deleted"
+        ]
+        new_id = current.get("id") if any(image["id"] == current.get("id") for image in series) else None
+        plan = plan_retention(series, rules, new_id)
+        by_id = {image["id"]: image for image in series}
+        doomed = [by_id[image_id] for image_id in plan["delete"]]
+        price = read_price(self.api)
+        predicted_id = new_id if self.state.predicted else None
+        self.state.retention = retention_view(rules, plan, series, price, predicted_id)
         self._delete(doomed)
-        if doomed:
+        plan = settle(plan, {image["id"] for image in self.state.deleted})
+        self.state.retention = retention_view(rules, plan, series, price, predicted_id)
+        if plan["delete"]:
             verb = "would delete" if self.check_mode else "deleted"
-            ids = ", ".join(str(image["id"]) for image in doomed)
-            self.state.msg += f"; {verb} {len(doomed)} older snapshot(s) of the series ({ids}) to keep {keep}"
+            ids = ", ".join(str(image_id) for image_id in plan["delete"])
+            why = f"to keep {self.options.keep}" if self.options.keep else f"by the retention rules ({describe_rules(rules)})"
+            self.state.msg += f"; {verb} {len(plan['delete'])} older snapshot(s) of the series ({ids}) {why}"
 
     def _delete(self, images: list) -> None:
         for image in images:
@@ -253,7 +272,9 @@ class SnapshotTask:
         return task_view(self.state, self.lock.as_result())
 
     def _finish(self, before: list) -> dict:
-        listed = {image["id"] for image in before}
+        # The series was read after this run's snapshot was made: that one was not there before.
+        made = (self.state.snapshot or {}).get("id") if self.state.outcome == "created" else None
+        listed = {image["id"] for image in before} | {made}
         before = newest_first([*before, *(image for image in self._series_read if image["id"] not in listed)])[::-1]
         gone = {image["id"] for image in self.state.deleted}
         after = [image for image in before if image["id"] not in gone]

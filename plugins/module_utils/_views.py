@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_summary
+
 SNAPSHOT_KEYS = ("id", "description", "type", "status", "labels", "created", "image_size", "disk_size", "created_from", "protection")
 ACTION_KEYS = ("id", "command", "status", "progress", "started", "finished")
 LOCK_ACTION_KEYS = ("id", "command", "started", "progress", "status")
@@ -51,7 +53,11 @@ def fleet_view(results: list[dict]) -> dict:
     msg = ", ".join(f"{count} {name}" for name, count in summary.items() if count) + f" of {len(results)} servers"
     if failed:
         msg += f"; failed: {', '.join(failed)}"
-    return {"changed": any(result.get("changed") for result in results), "results": results, "summary": summary, "failed_servers": failed, "msg": msg}
+    view = {"changed": any(result.get("changed") for result in results), "results": results, "summary": summary, "failed_servers": failed, "msg": msg}
+    totals = retention_summary(results)
+    if totals is not None:
+        view["retention_summary"] = totals
+    return view
 
 
 def fleet_member_view(result: dict, server: str, seconds: float, failed: bool | None = None) -> dict[str, Any]:
@@ -83,5 +89,7 @@ def task_view(state: Any, lock: dict) -> dict:
         result["power"] = state.power.as_result()
     if state.warnings:
         result["warnings"] = list(state.warnings)
+    if state.retention is not None:
+        result["retention"] = state.retention
     result["lock"] = lock
     return result

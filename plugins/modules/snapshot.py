@@ -129,8 +129,56 @@ options:
       - The series is the snapshots of this server carrying the C(lockaware.hcloud/managed) label and all of O(labels).
         Protected snapshots, snapshots still being created, snapshots this collection did not create and snapshots of
         other series are never deleted.
+      - O(keep=N) is the short form of O(retention.last=N) alone and deletes exactly what that deletes; setting both is
+        an error.
       - Needs O(wait=true).
     type: int
+  retention:
+    description:
+      - After the snapshot is available, keep the snapshots of this server's series that these rules pick and delete
+        the others, as restic's and borg's C(--keep-*) options do. The series and the safety are those of O(keep),
+        which is the short form of O(retention.last=N) alone; setting both is an error, reported before anything is done.
+      - V(last) keeps the N newest snapshots. V(hourly), V(daily), V(weekly), V(monthly) and V(yearly) each keep,
+        for each of the N newest hours (days, weeks, months, years) that have a snapshot of the series, the newest
+        snapshot of that period. A period without a snapshot does not count, so O(retention.daily=7) keeps the newest
+        snapshot of each of the 7 newest days that have one, however far back they reach.
+      - Periods are in UTC, by each snapshot's C(created). Weeks are ISO weeks (Monday to Sunday, numbered within the
+        ISO year, so that 2027-01-01 belongs to 2026-W53). Within a period the newest snapshot wins; of two created
+        at the same second, the one with the higher ID.
+      - A snapshot kept by any rule stays, and its reason lists every rule that keeps it. Only the snapshots no rule
+        keeps are deleted. Unlike newer restic versions, the oldest snapshot is not kept in addition when a rule has
+        fewer periods than it allows.
+      - The new snapshot (this run's, or the one found or adopted) always counts as kept, and as the newest, so it fills
+        the first place of every rule. Protected snapshots fill their place like any available one (they are real,
+        restorable snapshots) and are never deleted. Snapshots still being created or unavailable fill no place and
+        are never deleted. Snapshots of other servers or series and snapshots this collection did not create are not
+        part of the series.
+      - Rotation happens only after the new snapshot is available. The result's RV(retention) lists every snapshot of
+        the series with its fate and the rule behind it, and what the series costs; check mode shows the same plan
+        without deleting, diff mode the series before and after.
+      - Every rule is a count of 0 or more (0, or left out, turns it off); at least one must be 1 or more.
+      - Needs O(wait=true). Use M(lockaware.hcloud.snapshot_info) with O(lockaware.hcloud.snapshot_info#module:retention)
+        to see what rules would keep before using them.
+    type: dict
+    suboptions:
+      last:
+        description: Keep the N newest snapshots.
+        type: int
+      hourly:
+        description: Keep the newest snapshot of each of the N newest UTC hours that have one.
+        type: int
+      daily:
+        description: Keep the newest snapshot of each of the N newest UTC days that have one.
+        type: int
+      weekly:
+        description: Keep the newest snapshot of each of the N newest ISO weeks (UTC) that have one.
+        type: int
+      monthly:
+        description: Keep the newest snapshot of each of the N newest UTC months that have one.
+        type: int
+      yearly:
+        description: Keep the newest snapshot of each of the N newest UTC years that have one.
+        type: int
   protect:
     description:
       - Enable delete protection on the new snapshot, once it is available. Needs O(wait=true).
@@ -164,8 +212,12 @@ notes:
     long snapshot does not use up the project's request budget (3600 requests an hour).
   - In check mode nothing is written; the result says what would be done, and C(changed) is what a real run would report.
   - With O(on_locked=wait) in check mode, the module does not wait; it reports that it would.
+  - The cost of a series (RV(retention.cost)) is the sum of its snapshots' C(image_size) times the project's price per GB
+    and month, read from the API (C(GET /pricing), C(image.price_per_gb_month), net and gross, in the project's
+    currency) once per task, whatever the number of servers. When the price cannot be read, rotation still runs and the
+    cost says the price is unknown.
   - Every snapshot the module creates carries C(lockaware.hcloud/managed=true) and C(lockaware.hcloud/server=<server ID>);
-    a server's series (what O(keep) rotates) is the one label-selected listing of the latter, read after the new
+    a server's series (what O(keep) and O(retention) rotate) is the one label-selected listing of the latter, read after the new
     snapshot is available. Snapshots made by earlier versions, without the server label, are found by the managed label
     and their source server and labelled with it (C(PUT /images/{id}), never in check mode).
   - The identity check reads snapshots newest first and stops at the first one older than the identity can be (the
@@ -197,6 +249,22 @@ EXAMPLES = r"""
     server: db1
     on_locked: skip
   register: snap
+
+- name: Nightly snapshot, keeping a week of dailies, a month of weeklies and a year of monthlies
+  lockaware.hcloud.snapshot:
+    server: web1
+    labels:
+      schedule: nightly
+    retention:
+      last: 2
+      daily: 7
+      weekly: 4
+      monthly: 12
+  register: nightly
+
+- name: Show what stayed, what went and why, and what the series costs
+  ansible.builtin.debug:
+    msg: "{{ nightly.retention.snapshots | map(attribute='reason') + [nightly.retention.cost_line] }}"
 
 - name: Consistent snapshot, shutting the server down first and powering it on again
   lockaware.hcloud.snapshot:
@@ -288,8 +356,66 @@ lock:
       type: list
       elements: dict
       sample: [{id: 12, command: rebuild, started: "2026-11-23T13:00:00+00:00", progress: 40, status: running}]
+retention:
+  description:
+    - With O(keep) or O(retention), when the series was rotated, the rules, every snapshot of the series with its
+      fate and the rule behind it, and what the series costs. In check mode, the plan a real run would carry out.
+  returned: when the series was rotated (with O(server); with O(servers), in each of RV(results))
+  type: dict
+  contains:
+    rules:
+      description: Every rule with its count (0 for a rule not set); O(keep=N) shows as C(last=N).
+      type: dict
+      sample: {last: 2, hourly: 0, daily: 7, weekly: 4, monthly: 12, yearly: 0}
+    snapshots:
+      description:
+        - Every snapshot of the series, newest first (the new one first), with C(id), C(description), C(created),
+          C(image_size), C(status), C(fate) (C(kept) or C(deleted)) and C(reason).
+        - "C(reason) is C(kept:) and the rules that keep it (C(last 1), C(daily 2026-11-30), C(weekly 2026-W48),
+          C(monthly 2026-10), C(yearly 2025)), and C(new snapshot), C(protected), C(creating) or C(unavailable) where
+          they apply; or C(deleted: beyond the rules)."
+        - In check mode, the snapshot a run would create has C(id) null.
+      type: list
+      elements: dict
+      sample:
+        - {id: 4711, description: web1-2026-11-30, fate: kept, reason: "kept: new snapshot, last 1, daily 2026-11-30, monthly 2026-11"}
+        - {id: 4702, description: web1-2026-10-31, fate: kept, reason: "kept: monthly 2026-10"}
+        - {id: 4650, description: web1-2026-06-30, fate: deleted, reason: "deleted: beyond the rules"}
+    cost:
+      description:
+        - What the kept and the removed snapshots are billed, from their C(image_size) and the API's price.
+        - C(kept) and C(removed) each have C(count), C(unsized) (snapshots without a size yet, which add nothing),
+          C(size_gb), C(monthly_net) and C(monthly_gross) (decimal strings; null when the price is unknown).
+        - C(price_per_gb_month) (C(net), C(gross)) and C(currency) are the API's; C(price_unknown) says why they are
+          null, when GET /pricing could not be read.
+      type: dict
+      sample:
+        kept: {count: 9, unsized: 0, size_gb: "20.700", monthly_net: "0.2463", monthly_gross: "0.2931"}
+        removed: {count: 3, unsized: 0, size_gb: "6.900", monthly_net: "0.0821", monthly_gross: "0.0977"}
+        price_per_gb_month: {net: "0.0119000000", gross: "0.0141610000"}
+        currency: EUR
+        price_unknown: null
+    cost_line:
+      description: The cost in one line.
+      type: str
+      sample: >-
+        kept 9 snapshots (20.700 GB): 0.2463 EUR a month net, 0.2931 gross; removed 3 snapshots (6.900 GB):
+        0.0821 EUR a month net saved; at 0.0119 EUR per GB and month net (0.014161 gross)
+retention_summary:
+  description:
+    - With O(servers) and O(keep) or O(retention), the totals of the servers whose series were rotated.
+    - C(servers), C(kept) and C(removed) (as in RV(retention.cost)), C(deleted) (how many snapshots rotation
+      deleted, or would delete in check mode), C(price_per_gb_month), C(currency), C(price_unknown) and C(cost_line).
+  returned: with O(servers), when some series was rotated
+  type: dict
+  sample:
+    servers: 2
+    kept: {count: 18, unsized: 0, size_gb: "41.400", monthly_net: "0.4927", monthly_gross: "0.5863"}
+    removed: {count: 6, unsized: 0, size_gb: "13.800", monthly_net: "0.1642", monthly_gross: "0.1954"}
+    deleted: 6
+    currency: EUR
 deleted:
-  description: Snapshots deleted by rotation (O(keep)) or by O(state=absent), in the same shape as RV(snapshot).
+  description: Snapshots deleted by rotation (O(keep), O(retention)) or by O(state=absent), in the same shape as RV(snapshot).
   returned: always
   type: list
   elements: dict
@@ -313,6 +439,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HC
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 
 
@@ -334,6 +461,7 @@ def argument_spec():
         wait={"type": "bool", "default": True},
         wait_timeout={"type": "int", "default": 3600},
         keep={"type": "int"},
+        retention={"type": "dict", "options": {rule: {"type": "int"} for rule in RULES}},
         protect={"type": "bool", "default": False},
         shutdown={"type": "bool", "default": False},
         shutdown_timeout={"type": "int", "default": 300},

@@ -11,6 +11,8 @@ version_added: 0.1.0
 description:
   - Lists the snapshots of a Hetzner Cloud project that are being created or available, newest first, in the same shape
     as M(lockaware.hcloud.snapshot) returns them.
+  - With O(retention) (or O(keep)), also shows what M(lockaware.hcloud.snapshot) with these rules would keep and delete
+    of the server's series, and what that costs, without changing anything, as a planning tool for choosing the rules.
 author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
@@ -36,6 +38,27 @@ options:
       - Only snapshots created by this collection (label C(lockaware.hcloud/managed=true)).
     type: bool
     default: false
+  retention:
+    description:
+      - Show in RV(retention) what M(lockaware.hcloud.snapshot) with O(lockaware.hcloud.snapshot#module:retention) set to
+        these rules would keep and delete of the series of O(server) (its snapshots made by this collection that carry
+        all of O(labels)), and what the kept and the removed snapshots cost a month. Nothing is deleted or changed.
+      - The rules and their meaning are those of M(lockaware.hcloud.snapshot) (see its O(lockaware.hcloud.snapshot#module:retention)).
+        The plan is for the series as it is now; a run that creates a snapshot adds it as the newest, where it takes the
+        first place of every rule.
+      - Needs O(server). O(keep=N) is the short form of O(retention.last=N) alone; setting both is an error.
+    type: dict
+    suboptions:
+      last: {description: Keep the N newest snapshots., type: int}
+      hourly: {description: Keep the newest snapshot of each of the N newest UTC hours that have one., type: int}
+      daily: {description: Keep the newest snapshot of each of the N newest UTC days that have one., type: int}
+      weekly: {description: Keep the newest snapshot of each of the N newest ISO weeks (UTC) that have one., type: int}
+      monthly: {description: Keep the newest snapshot of each of the N newest UTC months that have one., type: int}
+      yearly: {description: Keep the newest snapshot of each of the N newest UTC years that have one., type: int}
+  keep:
+    description:
+      - The short form of O(retention.last=N) alone.
+    type: int
 seealso:
   - module: lockaware.hcloud.snapshot
 """
@@ -50,6 +73,20 @@ EXAMPLES = r"""
 - name: Show the newest one
   ansible.builtin.debug:
     msg: "{{ result.snapshots[0].description if result.snapshots else 'none' }}"
+
+- name: What would a week of dailies and a year of monthlies keep of web1's nightly series, and what would it cost?
+  lockaware.hcloud.snapshot_info:
+    server: web1
+    labels:
+      schedule: nightly
+    retention:
+      daily: 7
+      monthly: 12
+  register: plan
+
+- name: Show the plan
+  ansible.builtin.debug:
+    msg: "{{ plan.retention.snapshots | map(attribute='reason') + [plan.retention.cost_line] }}"
 """
 
 RETURN = r"""
@@ -69,6 +106,19 @@ snapshots:
     disk_size: {description: "Size of the server's disk in GB.", type: float, sample: 40}
     created_from: {description: "The server the snapshot was made from (C(id), C(name)).", type: dict, sample: {id: 42, name: web1}}
     protection: {description: "Protection (C(delete)).", type: dict, sample: {delete: false}}
+retention:
+  description:
+    - With O(retention) or O(keep), what M(lockaware.hcloud.snapshot) would keep and delete of the series of O(server) now,
+      in the shape of its RV(lockaware.hcloud.snapshot#module:retention) result (C(rules), C(snapshots) with C(fate) and
+      C(reason), C(cost), C(cost_line)).
+  returned: with O(retention) or O(keep)
+  type: dict
+  sample:
+    rules: {last: 0, hourly: 0, daily: 7, weekly: 0, monthly: 12, yearly: 0}
+    snapshots:
+      - {id: 4711, description: web1-2026-11-30, fate: kept, reason: "kept: daily 2026-11-30, monthly 2026-11"}
+      - {id: 4650, description: web1-2026-06-30, fate: deleted, reason: "deleted: beyond the rules"}
+    cost_line: "kept 1 snapshot (2.300 GB): 0.0274 EUR a month net, 0.0326 gross; ..."
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -77,6 +127,10 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._api import Hclou
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES, hold_reason, plan_retention, retention_rules
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
 
@@ -89,6 +143,8 @@ def argument_spec():
         labels={"type": "dict", "default": {}},
         description={"type": "str"},
         managed_only={"type": "bool", "default": False},
+        retention={"type": "dict", "options": {rule: {"type": "int"} for rule in RULES}},
+        keep={"type": "int"},
     )
 
 
@@ -119,11 +175,32 @@ class SnapshotLister:
         return [snapshot_view(image) for image in newest_first(self._fetch())]
 
 
+def retention_plan(api, params, rules):
+    """What ``lockaware.hcloud.snapshot`` with these rules would keep and delete of the server's series now: reads only."""
+    labels = check_labels(params["labels"])
+    server_id = api.server(params["server"])["id"]
+    listing = read_series(api, server_id, labels, check_mode=True)  # check mode: earlier versions' snapshots counted, not labelled
+    series = [image for image in listing if hold_reason(image) != "marked deleted"]
+    return retention_view(rules, plan_retention(series, rules), series, read_price(api))
+
+
+def checked_rules(params):
+    """The rules of ``retention`` or ``keep``, or None; ``InvalidOption`` before anything is read."""
+    rules = retention_rules(params.get("keep"), params.get("retention"))
+    if rules is not None and not params.get("server"):
+        raise InvalidOption("retention needs server: a plan is for the series of one server (the snapshots it made of that server)")
+    return rules
+
+
 def run(params):
-    """Connect and list; raises ``TaskFailed``."""
+    """Connect and list (and plan, with retention); returns the result without ``changed``; raises ``TaskFailed``."""
     try:
+        rules = checked_rules(params)
         api = HcloudApi.connect(params["api_token"], params["api_endpoint"], params["request_timeout"])
-        return SnapshotLister(api, params).list()
+        result = {"snapshots": SnapshotLister(api, params).list()}
+        if rules is not None:
+            result["retention"] = retention_plan(api, params, rules)
+        return result
     except (InvalidOption, ClientConfigError) as exc:
         raise TaskFailed(str(exc)) from exc
     except Exception as exc:
@@ -139,10 +216,10 @@ def main():
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
-        snapshots = run(module.params)
+        result = run(module.params)
     except TaskFailed as failed:
         module.fail_json(**failed.result())
-    module.exit_json(changed=False, snapshots=snapshots)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

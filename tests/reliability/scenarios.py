@@ -1,4 +1,4 @@
-"""The 22 scenarios (17 to 21: the real API's behaviours), by number: what each is called, the function that runs it, and the fast subset."""
+"""The 23 scenarios (17 to 21: the real API's behaviours), by number: what each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import scenarios_faults
 import scenarios_locks
 import scenarios_real_api
+import scenarios_retention
 import scenarios_safety
 import scenarios_steady
 from context import RunContext
@@ -57,6 +58,7 @@ SCENARIOS = (
     Scenario(20, "progress-stuck", "progress stuck: 50 servers under 0.25 req/s", scenarios_real_api.progress_stuck, 60),
     Scenario(21, "api-2026", "no datacenters, no deprecated calls, read-only token", scenarios_real_api.api_2026, 40),
     Scenario(22, "steady-churn", "steady state, keep 7, 200 servers, another client churning", scenarios_steady.steady_churn, 60),
+    Scenario(23, "retention-year", "retention rules over a year of history, 20 servers", scenarios_retention.retention_year, 60),
 )
 
 

@@ -187,6 +187,9 @@ class FakeApi:
         self.create_failures = []
         self.create_action_errors = []  # per accepted create_image: the error its action ends in (None: success)
         self.delete_failures = {}
+        # GET /pricing: the ``pricing`` object, unless ``pricing_failure`` (an exception) makes the read fail
+        self.pricing_failure = None
+        self.prices = {"currency": "EUR", "image": {"price_per_gb_month": {"net": "0.0119000000", "gross": "0.0141610000"}}}
         self.action_polls = action_polls
         self.image_polls = image_polls
         self.rate_limit = FakeRateLimit()
@@ -282,6 +285,12 @@ class FakeApi:
             copy.deepcopy(image) for image in self.images.values() if image["type"] == "snapshot" and selected(image, wanted) and created_after(image, since)
         ]
         return sorted(found, key=lambda image: (image["created"], image["id"]), reverse=True)
+
+    def pricing(self):
+        self._record("pricing")
+        if self.pricing_failure is not None:
+            raise self.pricing_failure
+        return copy.deepcopy(self.prices)
 
     def running_actions(self, server_id):  # pylint: disable=unused-argument
         self._record("running_actions", server_id)
@@ -423,6 +432,8 @@ class FakeTransport:
             if image is None:
                 raise not_found("image")
             return {"image": image}
+        if method == "GET" and parts == ["pricing"]:
+            return {"pricing": api.pricing()}
         if method == "GET" and parts == ["actions"]:
             assert "per_page" not in params, "GET /actions takes only id"
             return {"actions": [api.action(action_id) for action_id in params["id"][:ACTIONS_ID_CAP]]}  # the real API's cap

@@ -286,7 +286,7 @@ def test_retention_fills_unset_rules_with_zero():
     [
         (3, {"last": 3}, "keep and retention are both set: keep: N is the short form of retention: {last: N}"),
         (0, None, r"keep must be 1 or more \(the new snapshot counts\), got 0; leave keep out to delete nothing"),
-        (-2, None, "keep must be 0 or more"),
+        (-2, None, r"keep must be 1 or more \(the new snapshot counts\), got -2"),
         (None, {"dayly": 7}, "retention: unknown rule 'dayly'; the rules are last, hourly, daily, weekly, monthly, yearly"),
         (None, {"daily": -1}, r"retention.daily must be 0 or more \(0 turns the rule off\), got -1"),
         (None, {"daily": 1.5}, r"retention.daily must be a whole number of snapshots to keep \(0 or more\), got 1.5"),

@@ -1,0 +1,51 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a GB of snapshot costs a month in this project: ``GET /pricing``, read once per run, never a constant.
+
+The price is ``pricing.image.price_per_gb_month`` (``net`` and ``gross``, decimal strings) in ``pricing.currency``.
+A run that cannot read it (the request fails, the answer has no such price) still rotates: its cost says that the
+price is unknown and why, and gives the sizes alone.
+"""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import image_price, storage_cost
+
+
+@dataclass(frozen=True)
+class StoragePrice:
+    """The image price per GB and month (``{net, gross}``) and its currency, or why it is unknown (``problem``)."""
+
+    per_gb_month: dict | None = None
+    currency: str | None = None
+    problem: str | None = None
+
+    @property
+    def known(self) -> bool:
+        """Whether the API told the price."""
+        return self.per_gb_month is not None
+
+    def as_result(self) -> dict:
+        """``price_per_gb_month`` (``{net, gross}`` or null), ``currency`` and ``price_unknown`` (null when known)."""
+        return {"price_per_gb_month": self.per_gb_month, "currency": self.currency, "price_unknown": self.problem}
+
+
+def read_price(api: Any) -> StoragePrice:
+    """The price from ``api.pricing()`` (the ``pricing`` object of GET /pricing); a failure makes it unknown."""
+    try:
+        price, currency = image_price(api.pricing())
+        storage_cost([], price, currency)  # refuses a price that is not one
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        return StoragePrice(problem=f"the price is unknown: GET /pricing failed ({_describe(exc)})")
+    return StoragePrice({"net": str(price["net"]), "gross": str(price["gross"])}, str(currency))
+
+
+def _describe(exc: Exception) -> str:
+    code = getattr(exc, "code", None)
+    text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
+    return f"{code}: {text}" if code and not text.startswith(str(code)) else text

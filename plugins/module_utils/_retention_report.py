@@ -1,0 +1,113 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``retention`` result: the rules, every snapshot of the series with its fate and reason, and the cost.
+
+Built from a plan of ``_retention.plan_retention`` and the run's ``_pricing.StoragePrice``; the fleet's
+``retention_summary`` adds the servers' costs up. Nothing here talks to the API.
+"""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import StoragePrice
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import DELETED, KEPT, RULES, storage_cost
+
+PROTECTED_MEANWHILE = "kept: protected since it was listed"
+_FREE = {"net": "0", "gross": "0"}
+_AMOUNTS = ("size_gb", "monthly_net", "monthly_gross")
+
+
+def describe_rules(rules: dict) -> str:
+    """``last 3, daily 7, monthly 12``: the rules that keep something."""
+    return ", ".join(f"{rule} {rules[rule]}" for rule in RULES if rules.get(rule))
+
+
+def settle(plan: dict, deleted_ids: set) -> dict:
+    """The plan as carried out: a snapshot it meant to delete that stayed (protected meanwhile) is kept."""
+    stayed = set(plan["delete"]) - set(deleted_ids)
+    if not stayed:
+        return plan
+    entries = [dict(entry, fate=KEPT, reason=PROTECTED_MEANWHILE) if entry["id"] in stayed else entry for entry in plan["snapshots"]]
+    return {"delete": [image_id for image_id in plan["delete"] if image_id not in stayed], "snapshots": entries}
+
+
+def retention_view(rules: dict, plan: dict, series: list[dict], price: StoragePrice, predicted_id: int | None = None) -> dict:
+    """``retention``: ``rules``, ``snapshots`` (newest first, with ``fate`` and ``reason``), ``cost`` and ``cost_line``.
+
+    ``predicted_id`` is the stand-in ID of the snapshot check mode predicts: shown as ``id: null``.
+    """
+    snapshots = [dict(entry, id=None) if predicted_id is not None and entry["id"] == predicted_id else dict(entry) for entry in plan["snapshots"]]
+    cost = cost_view(plan, series, price)
+    return {"rules": dict(rules), "snapshots": snapshots, "cost": cost, "cost_line": cost_line(cost)}
+
+
+def cost_view(plan: dict, series: list[dict], price: StoragePrice) -> dict:
+    """``cost``: ``kept`` and ``removed`` (count, unsized, size_gb, monthly_net, monthly_gross) and the price used."""
+    doomed = set(plan["delete"])
+    kept = [image for image in series if image["id"] not in doomed]
+    removed = [image for image in series if image["id"] in doomed]
+    return dict(price.as_result(), kept=_storage(kept, price), removed=_storage(removed, price))
+
+
+def _storage(images: list[dict], price: StoragePrice) -> dict:
+    if price.known:
+        cost = storage_cost(images, price.per_gb_month or {}, price.currency or "")
+    else:
+        cost = dict(storage_cost(images, _FREE, ""), monthly_net=None, monthly_gross=None)
+    cost.pop("currency", None)
+    return cost
+
+
+def cost_line(cost: dict) -> str:
+    """One line for people: what stays, what went, what each costs a month."""
+    kept, removed = cost["kept"], cost["removed"]
+    parts = [f"kept {_count(kept)} ({kept['size_gb']} GB)", f"removed {_count(removed)} ({removed['size_gb']} GB)"]
+    if cost.get("price_unknown"):
+        return f"{'; '.join(parts)}; {cost['price_unknown']}"
+    price, currency = cost["price_per_gb_month"], cost["currency"]
+    parts[0] += f": {kept['monthly_net']} {currency} a month net, {kept['monthly_gross']} gross"
+    parts[1] += f": {removed['monthly_net']} {currency} a month net saved"
+    return f"{'; '.join(parts)}; at {_plain(price['net'])} {currency} per GB and month net ({_plain(price['gross'])} gross)"
+
+
+def _count(storage: dict) -> str:
+    text = f"{storage['count']} snapshot{'' if storage['count'] == 1 else 's'}"
+    return text + (f", {storage['unsized']} not sized yet" if storage.get("unsized") else "")
+
+
+def _plain(amount: str) -> str:
+    """``0.0119000000`` as ``0.0119``."""
+    return format(Decimal(amount).normalize(), "f")
+
+
+def retention_summary(results: list[dict]) -> dict | None:
+    """The fleet's ``retention_summary``: the servers that rotated by the rules, their kept and removed totals."""
+    costs = [result["retention"]["cost"] for result in results if result.get("retention")]
+    if not costs:
+        return None
+    known = all(not cost.get("price_unknown") for cost in costs)
+    total = {
+        "servers": len(costs),
+        "price_per_gb_month": costs[0]["price_per_gb_month"] if known else None,
+        "currency": costs[0]["currency"] if known else None,
+        "price_unknown": None if known else next(cost["price_unknown"] for cost in costs if cost.get("price_unknown")),
+        "kept": _sum([cost["kept"] for cost in costs], known),
+        "removed": _sum([cost["removed"] for cost in costs], known),
+        "deleted": sum(1 for result in results for entry in (result.get("retention") or {}).get("snapshots", []) if entry["fate"] == DELETED),
+    }
+    total["cost_line"] = f"{total['servers']} server{'' if total['servers'] == 1 else 's'}: {cost_line(total)}"
+    return total
+
+
+def _sum(storages: list[dict], known: bool) -> dict:
+    total: dict = {"count": sum(item["count"] for item in storages), "unsized": sum(item["unsized"] for item in storages)}
+    for key in _AMOUNTS:
+        if key != "size_gb" and not known:
+            total[key] = None
+            continue
+        places = Decimal("0.001") if key == "size_gb" else Decimal("0.0001")
+        total[key] = str(sum((Decimal(item[key]) for item in storages), Decimal(0)).quantize(places))
+    return total
