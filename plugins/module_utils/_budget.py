@@ -5,7 +5,10 @@
 Every wait of a run (lock polls, action polls, image polls) draws from one ``RequestBudget``: a token bucket that
 refills at ``poll_budget`` times the project's rate (``RateLimit-Limit`` per hour, 3600 when not known yet), holds
 at most ``BURST`` requests (so that the end of many actions at once is seen at once), and refills more slowly as
-``RateLimit-Remaining`` runs low. It never lets a wait spend the last requests of the project's budget.
+``RateLimit-Remaining`` (the last one seen, plus the API's refill since) runs low: below ``LOW_WATER`` of the
+project's budget in proportion, and below ``RESERVE`` only a trickle, one request a minute on a 3600-an-hour
+project (a sixtieth of the API's refill, so the project's other clients get the rest), none when none is left.
+A wait never stops asking for good: a run whose waits stopped would never see the requests come back.
 """
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
@@ -23,6 +26,7 @@ BURST = 20.0
 # Below this share of the project's budget left, the waits slow down in proportion; below RESERVE they stop asking.
 LOW_WATER = 0.5
 RESERVE = 0.05
+TRICKLE = 1 / 60  # the share of the API's refill the waits may spend below RESERVE
 
 
 class RequestBudget:
@@ -42,18 +46,25 @@ class RequestBudget:
     def rate(self) -> float:
         """Requests a second the waits may spend now: the share of the project's rate, less when it runs low."""
         limit = _known(self._rate_limit, "limit") or DEFAULT_HOURLY_LIMIT
-        rate = self.share * limit / 3600.0
-        remaining = _known(self._rate_limit, "remaining")
+        full = self.share * limit / 3600.0
+        trickle = min(full, TRICKLE * limit / 3600.0)
+        remaining = _remaining(self._rate_limit)
         if remaining is None:
-            return rate
-        left = remaining / limit
-        if left <= RESERVE:
+            return full
+        if remaining < 1:
             return 0.0
-        return rate if left >= LOW_WATER else rate * (left - RESERVE) / (LOW_WATER - RESERVE)
+        left = remaining / limit
+        if left >= LOW_WATER:
+            return full
+        return max(trickle, full * (left - RESERVE) / (LOW_WATER - RESERVE))
 
     def _refill(self) -> float:
         now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._at) * self.rate())
+        rate = self.rate()
+        limit = _known(self._rate_limit, "limit") or DEFAULT_HOURLY_LIMIT
+        # A budget running low also holds fewer requests at once: no burst of polls into a nearly empty project.
+        cap = max(1.0, self._burst * rate / (self.share * limit / 3600.0))
+        self._tokens = min(cap, self._tokens + (now - self._at) * rate)
         self._at = now
         return now
 
@@ -80,7 +91,13 @@ class RequestBudget:
             if missing <= 0:
                 return 0.0
             rate = self.rate()
-            return missing / rate if rate > 0 else 60.0
+            return missing / rate if rate > 0 else 5.0  # the project's bucket refills: look again soon
+
+
+def _remaining(rate_limit: Any) -> int | None:
+    """The project's remaining requests now: projected from the last headers where the observer can."""
+    projected = getattr(rate_limit, "projected_remaining", None)
+    return projected() if callable(projected) else _known(rate_limit, "remaining")
 
 
 def _known(rate_limit: Any, name: str) -> int | None:

@@ -19,6 +19,7 @@ class RateLimitObserver:
         self.limit: int | None = None
         self.remaining: int | None = None
         self.reset: int | None = None
+        self._observed_at: float | None = None
 
     def attach(self, client: Any) -> RateLimitObserver:
         """Watch every response of an ``hcloud.Client`` (through its requests session's response hook)."""
@@ -32,6 +33,18 @@ class RateLimitObserver:
         self.limit = _int_or(headers.get("RateLimit-Limit"), self.limit)
         self.remaining = _int_or(headers.get("RateLimit-Remaining"), self.remaining)
         self.reset = _int_or(headers.get("RateLimit-Reset"), self.reset)
+        self._observed_at = self._clock()
+
+    def projected_remaining(self) -> int | None:
+        """``RateLimit-Remaining`` as it stands now: the last one seen plus the refill since (``limit`` an hour).
+
+        The API refills the bucket gradually (one request a second on a 3600-an-hour project), so a run that stopped
+        asking when few requests were left sees them come back without having to ask.
+        """
+        if self.remaining is None or self.limit is None or self._observed_at is None:
+            return self.remaining
+        refilled = max(0.0, self._clock() - self._observed_at) * self.limit / 3600.0
+        return min(self.limit, self.remaining + int(refilled))
 
     def seconds_until_next_request(self) -> float:
         """How long to wait before one request is allowed again, from the last headers (1 s when no headers were seen)."""

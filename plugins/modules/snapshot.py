@@ -58,9 +58,11 @@ options:
         raised it), so the default V(0.25) lets the waits spend 0.25 requests a second on such a project, whatever
         the actions' progress does, and leaves three quarters for everything else using the project (Terraform,
         the CLI, other jobs).
-      - The waits slow down further as C(RateLimit-Remaining) runs low, and stop asking before the project's budget
-        is empty, so they never cause a C(429). Short bursts (up to 20 requests) are allowed, so that many snapshots
-        ending at once are seen at once; one request polls up to 25 actions.
+      - The waits slow down further as C(RateLimit-Remaining) runs low (the last value seen plus the API's refill
+        since), in proportion below half of the project's budget; below 5 % they only trickle, one request a minute
+        on a 3600-an-hour project (a sixtieth of what the API refills), and they spend none when none is left, so
+        they never cause a C(429). Short bursts (up to 20 requests, fewer as the budget runs low) are allowed, so
+        that many snapshots ending at once are seen at once; one request polls up to 25 actions.
       - Creating, deleting and the first look at each server are not counted, being needed whatever the budget.
     type: float
     default: 0.25

@@ -118,3 +118,16 @@ def test_attach_observes_every_response_of_a_client():
         assert client.request("GET", "/servers") == {"servers": []}
     assert observer.limit == 3600
     assert observer.remaining == 2995
+
+
+def test_projected_remaining_adds_the_refill_since_the_last_answer():
+    clock = {"now": 1000.0}
+    observer = RateLimitObserver(clock=lambda: clock["now"])
+    assert observer.projected_remaining() is None
+    observer.observe(response(limit=3600, remaining=0, reset=4600))
+    assert observer.projected_remaining() == 0
+    clock["now"] = 1030.5  # 3600 an hour: one a second
+    assert observer.projected_remaining() == 30
+    clock["now"] = 9999.0
+    assert observer.projected_remaining() == 3600  # never more than the limit
+    assert observer.remaining == 0  # the header as it was seen

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from hcloud import APIException
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import BURST, RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import ServerNotFound
 from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
 
@@ -207,7 +209,32 @@ def test_the_budget_follows_the_projects_limit_and_slows_as_the_remaining_reques
     assert roomy / 600 > 0.4  # twice the limit, about twice the polls of a 3600-an-hour project
     low = len(stuck_waits(300, 600, remaining=400))
     assert (low - BURST) / 600 < 0.25 * 0.2
-    assert stuck_waits(300, 600, remaining=100) == []  # the last requests of the project are never spent on waiting
+    # Below 5 % of the project's budget left, the waits of a run together trickle: one request a minute, no burst.
+    nearly_empty = stuck_waits(300, 600, remaining=100)
+    assert 1 <= len(nearly_empty) <= 600 / 60 + 1
+    assert stuck_waits(300, 600, remaining=0) == []  # none is left: none is spent on waiting
+
+
+def test_waits_that_slowed_down_see_the_requests_come_back():
+    # The remaining requests are projected from the last answer plus the API's refill (3600 an hour, one a second):
+    # a run whose waits had stopped asking near an empty project speeds up again without having to ask.
+    api, clock = RecordingApi(), Clock()
+    observer = RateLimitObserver(clock=lambda: clock.now)
+    observer.observe(SimpleNamespace(headers={"RateLimit-Limit": "3600", "RateLimit-Remaining": "0", "RateLimit-Reset": "0"}))
+    shared = SharedReads(api, interval=3.0, clock=clock, budget=RequestBudget(0.25, observer, clock))
+    for action_id in range(1, 51):
+        shared.action(action_id)
+    api.requests.clear()
+    counts = []
+    for _minute in range(40):
+        before = len(api.requests)
+        for _tick in range(120):
+            clock.now += 0.5
+            for action_id in range(1, 51):
+                shared.action(action_id)
+        counts.append(len(api.requests) - before)
+    assert sum(counts[:3]) <= 3  # nearly empty: a trickle
+    assert counts[-1] >= 0.2 * 60  # refilled past half (30 min): a quarter of a request a second again
 
 
 def test_a_budget_that_pays_for_part_of_a_poll_starves_no_action():
