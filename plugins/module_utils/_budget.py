@@ -83,6 +83,20 @@ class RequestBudget:
             self._refill()
             self._tokens -= requests
 
+    def reserve(self, requests: float) -> float:
+        """Spend ``requests`` now, even past empty; returns how long to wait before sending them (0 if paid for).
+
+        For requests that will be sent in any case, only later (a create_image sent again after ``locked``): the
+        wait lets the budget refill what they cost first.
+        """
+        with self._lock:
+            self._refill()
+            self._tokens -= requests
+            if self._tokens >= 0:
+                return 0.0
+            rate = self.rate()
+            return -self._tokens / rate if rate > 0 else 5.0
+
     def seconds_until(self, requests: float = 1.0) -> float:
         """How long until ``requests`` can be spent (at least a second when the project's budget is nearly empty)."""
         with self._lock:

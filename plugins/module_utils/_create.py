@@ -97,6 +97,8 @@ class CreateProtocol:
                 contended = True
                 unknown_outcomes += outcome_unknown(exc)
                 at_least = self._api.rate_limit.seconds_until_next_request() if is_rate_limited(exc) else 0.0
+                if code == "locked":
+                    at_least = max(at_least, self._api.resend_delay())
                 deadline = lock_deadline if code == "locked" else retry_deadline
                 if unknown_outcomes > MAX_UNKNOWN_OUTCOMES or not sleep_until_next(backoff, deadline, self._clock.sleep, at_least=at_least):
                     if code == "locked":
@@ -109,7 +111,7 @@ class CreateProtocol:
         if self._options.on_locked != "wait":
             return self._decide_on_lock([action])
         deadline = self._lock_deadline or Deadline(self._options.lock_timeout, clock=self._clock)
-        if not sleep_until_next(self._lock_backoff, deadline, self._clock.sleep):
+        if not sleep_until_next(self._lock_backoff, deadline, self._clock.sleep, at_least=self._api.resend_delay()):
             raise LockTimedOut(self._name, [action], self._options.lock_timeout)
         return None
 

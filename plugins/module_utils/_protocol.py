@@ -63,6 +63,9 @@ class SnapshotApi(Protocol):
     def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:
         """POST create_image, once; returns ``(action, image)``."""
 
+    def resend_delay(self) -> float:
+        """Seconds to wait before create_image goes again after ``locked`` (the run's budget pays the round first)."""
+
     def delete_image(self, image_id: int) -> None:
         """DELETE an image, once."""
 

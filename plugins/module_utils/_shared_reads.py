@@ -34,6 +34,8 @@ SHARED_POLL_INTERVAL = 1.0
 SHARE_FROM = 2
 # Servers whose series one shared read covers: keep 7, the new one and a protected one each still fit one page of 50.
 SERIES_PER_READ = 5
+# Requests of one resend of create_image after ``locked``: the running actions, the look for a match, the POST.
+RESEND_ROUND = 3
 
 
 class SharedReads:
@@ -264,6 +266,12 @@ class FleetTaskApi:
             if error_code(exc) == "locked":
                 self._shared.forget_running()
             raise
+
+    def resend_delay(self) -> float:
+        """The run's budget pays for a round of a resend after ``locked``: the look at the running actions, the
+        look for a matching snapshot, the create_image; seconds until it has (a lock found by sending is waited on
+        within the budget, like a lock the API lists)."""
+        return self._shared.budget.reserve(RESEND_ROUND)
 
     def delete_image(self, image_id: int) -> None:
         """Own."""

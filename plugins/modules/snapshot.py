@@ -53,7 +53,8 @@ options:
   poll_budget:
     description:
       - The share of the project's API rate limit that the task's waits may use together, as a number between 0 and 1.
-        The waits are the polls of locks, of actions and of snapshots, of every server of the task (one module call).
+        The waits are the polls of locks, of actions and of snapshots, and the resends of C(create_image) after a
+        C(locked) answer (a lock the API may not list), of every server of the task (one module call).
       - The project's limit is read from the API's C(RateLimit-Limit) header (3600 requests an hour unless Hetzner
         raised it), so the default V(0.25) lets the waits spend 0.25 requests a second on such a project, whatever
         the actions' progress does, and leaves three quarters for everything else using the project (Terraform,

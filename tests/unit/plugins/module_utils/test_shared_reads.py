@@ -319,3 +319,16 @@ def test_series_of_servers_asking_at_once_share_label_selected_reads(setup):
     ]
     shared.series(3, {"env": "prod"})
     assert len(api.requests) == 3  # asked after that read began: read again, fresh
+
+
+def test_resends_after_locked_are_paid_from_the_runs_budget():
+    # Many servers locked by actions the API does not list: each resend round (3 requests) is reserved from the
+    # budget; once the burst is spent, the rounds are spaced so that together they keep to the budget's rate.
+    clock = Clock()
+    budget = RequestBudget(0.25, None, clock)
+    delays = [budget.reserve(3) for _round in range(10)]
+    assert delays[:6] == [0.0] * 6  # 18 of the 20 requests of the burst
+    assert delays[6] == pytest.approx(1 / 0.25)  # one request short: 4 s at a quarter of a request a second
+    assert delays[9] == pytest.approx(10 / 0.25)  # ten short: 40 s
+    clock.now += 40.0
+    assert budget.reserve(0) == 0.0  # paid back by the refill

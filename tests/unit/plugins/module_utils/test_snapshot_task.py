@@ -559,6 +559,25 @@ def test_create_locked_twice_then_success_makes_one_snapshot(make_api, run):
     assert len(api.calls_to("running_actions")) == 3
 
 
+def test_a_resend_after_locked_waits_for_the_runs_budget(make_api, run, clock):
+    api = make_api()
+    api.resend_wait = 13.0  # the run's budget has no room for another round yet
+    api.create_failures = [PlannedFailure(api_error("locked")), PlannedFailure(api_error("locked"))]
+    result = run(api)[0]
+    assert result["outcome"] == "created"
+    assert api.resend_asked == 2
+    assert clock.sleeps.count(13.0) == 2  # longer than the backoff's 1 s and 2 s: the budget paced both resends
+
+
+def test_an_action_ending_in_locked_waits_for_the_runs_budget_before_the_resend(make_api, run, clock):
+    api = make_api()
+    api.resend_wait = 11.0
+    api.create_action_errors = [LOCKED_ACTION]
+    assert run(api)[0]["outcome"] == "created"
+    assert api.resend_asked == 1
+    assert 11.0 in clock.sleeps
+
+
 def test_create_rate_limited_waits_for_the_rate_limit(make_api, run, clock):
     api = make_api()
     api.rate_limit.wait = 17.0
