@@ -150,7 +150,7 @@ def test_a_request_is_logged_before_its_answer_is_sent(monkeypatch: pytest.Monke
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     try:
-        for _ in range(3):
+        for _attempt in range(3):
             answer = requests.get(f"{server.base_url}/v1/servers", headers={"Authorization": "Bearer sim-token"}, timeout=10)
             assert answer.status_code == 200
     finally:
