@@ -35,7 +35,7 @@ def steady_table(results: list[SteadyResult], speed: float) -> str:
         if result.process.timed_out:
             rc = " (timed out)"
         done = "not all" if result.done is None else f"{result.done:.0f} ({result.done / speed:.0f})"
-        exact = f"{result.outcome.exact} of {result.size}" if result.strategy in ROTATES else f"n/a ({result.outcome.over} hold {KEEP + 1})"
+        exact = f"{result.outcome.exact} of {result.size}" if result.strategy in ROTATES else "n/a (no rotation)"
         lines.append(
             f"| {result.size} | {result.progress} | {STEADY_LABELS[result.strategy]}{rc} | {done} | {result.ideal:.0f} | {_num(result.ratio)} "
             f"| {_num(result.available_ratio)} | {result.requests.total} | {result.requests.per_server:.2f} | {result.requests.busiest_real_minute} "
@@ -138,6 +138,7 @@ def steady_method(speed: float, timings_line: str, options: Any) -> list[str]:
         "a second.",
         f"Strategies: `snapshot_fleet.yml -e keep={KEEP}` (`-e label_selector={options.label_selector}`); `snapshot_hosts.yml -f {HOSTS_FORKS} "
         f"-e keep={KEEP}` over a static inventory; the sequential baseline script (it does not rotate, so its servers hold {KEEP + 1}); "
+        "above 256 servers snapshot_fleet.yml runs with `-e concurrency=<servers>` (its default is 256); "
         f"the peer, `bench/peer_script.py --keep {KEEP}` (its docstring gives its design: a thread pool of 256, the library's "
         "`wait_until_finished` with a 1 s doubling to 10 s backoff, one fresh series listing per server to rotate).",
         "Afterwards every rotating strategy must leave each server with exactly "
