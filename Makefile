@@ -8,14 +8,15 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench clean
+.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench bench-steady clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
 	@echo "make lint|format  ruff, mypy and ansible-lint checks | ruff fixes"
 	@echo "make reliability  the fault-injection suite, 22 scenarios x 3 runs + property test (about 20 min): docs/reliability.md"
-	@echo "make bench        the fleet benchmark (about 10 min): docs/benchmarks.md and docs/benchmark-50.png"
+	@echo "make bench        the fleet benchmark and the 200-server steady state (about 35 min): docs/benchmarks.md, docs/benchmark-50.png"
+	@echo "make bench-steady the steady state alone, 200 and 1000 servers (about 30 min): docs/benchmarks-steady.md"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
 	@echo "make sim-test | packaging | sanity | units | integration | reliability-fast   one part of the suite"
 	@echo "make test-matrix  sanity, units and integration on ansible-core 2.17 to 2.21 (make test-matrix-ci: oldest and newest)"
@@ -90,9 +91,15 @@ demo: venv
 sim: venv
 	$(VPY) -m hcloud_sim --state demo
 
-# Fleet benchmark against the sequential script and the ideal (about 10 minutes): docs/benchmarks.md, docs/benchmark-50.png.
+# Fleet benchmark against the sequential script and the ideal, then the steady state of keep 7 at 200 servers (about
+# 35 minutes): docs/benchmarks.md, docs/benchmark-50.png.
 bench: venv
 	$(VPY) bench/run.py
+
+# The steady state alone: 200 servers (every strategy, progress linear and stuck) and snapshot_fleet.yml on 1000
+# servers (about 30 minutes): docs/benchmarks-steady.md.
+bench-steady: venv
+	$(VPY) bench/run.py --no-fleet --steady-large 1000
 
 clean:
 	rm -rf .tmp tests/output .pytest_cache .ruff_cache

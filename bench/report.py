@@ -16,6 +16,7 @@ from bench.fleet import BenchFleet, Timings
 from bench.measure import CATEGORIES
 from bench.micro import LookupResult, TaskOverheadResult, median
 from bench.role_strategy import ROLE_FORKS, host_goals
+from bench.steady_report import steady_breakdown, steady_method, steady_table
 from bench.strategies import LABELS, RunResult, StrategyOptions, fleet_concurrency
 
 OURS = ("hosts", "fleet")
@@ -301,7 +302,24 @@ def render(context: dict[str, Any]) -> str:
         f"- Fleet (seed {context['seed']}): {timings.describe()}.",
     ]
     parts += [f"- {note}" for note in context["notes"]]
-    parts += ["", "## Fleet runs", "", fleet_table(results, timings.speed), ""]
+    parts.append("")
+    if results:
+        parts += ["## Fleet runs", "", fleet_table(results, timings.speed), ""]
+    steady = context.get("steady") or []
+    if steady:
+        steady_timings: Timings = context["steady_timings"]
+        parts += [
+            "## Steady state: seven kept snapshots per server, real-scale durations",
+            "",
+            steady_table(steady, steady_timings.speed),
+            "",
+            "Where the requests go:",
+            "",
+            steady_breakdown(steady),
+            "",
+            *[f"- {note}" for note in steady_method(steady_timings.speed, steady_timings.describe(), options)],
+            "",
+        ]
     if context.get("chart"):
         parts += [f"![50-server run]({context['chart']})", ""]
     if context.get("lookup"):
@@ -313,8 +331,9 @@ def render(context: dict[str, Any]) -> str:
         table = breakdown_table(results, strategy)
         if table:
             parts += [f"## Where the requests go: {LABELS[strategy]}", "", table, ""]
-    notes = diagnosis(results, context["fleets"], options)
+    notes = diagnosis(results, context["fleets"], options) if results else []
     if notes:
         parts += ["## What limits the time", "", *notes, ""]
-    parts += ["## Method", "", *[f"- {note}" for note in method_notes(timings, options)], ""]
+    if results:
+        parts += ["## Method", "", *[f"- {note}" for note in method_notes(timings, options)], ""]
     return "\n".join(parts)

@@ -1,5 +1,9 @@
 """The command line of the fleet benchmark: ``python bench/run.py [--sizes 10,50,200] [--strategies ...] [--quick]``.
 
+It also runs the steady-state scenario (``bench/steady.py``: ``--steady-sizes``, ``--steady-strategies``,
+``--steady-progress``, and ``--steady-large 1000`` for the long 1000-server fleet run) on a simulator of its own
+at ``--steady-speed``.
+
 Run it from the repository root with the virtual environment's Python (``.venv/bin/python bench/run.py``). It
 starts one simulator (``--latency-ms 30``, ``--speed``), and for each fleet size and strategy resets it to the
 seeded fleet and measures the strategy; then it times one snapshot task against a ``uri`` task on the same
@@ -16,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -26,7 +31,20 @@ from typing import Any
 
 from bench.fleet import BenchFleet, Timings
 from bench.micro import LookupResult, TaskOverheadResult, lookup_benchmark, task_overhead_benchmark
-from bench.report import goals, goals_table, render
+from bench.report import Goal, goals, goals_table, render
+from bench.steady import (
+    DEFAULT_STEADY_STRATEGIES,
+    PROGRESS,
+    PROGRESS_BLIND,
+    STEADY_LABELS,
+    STEADY_STRATEGIES,
+    STEADY_TIMINGS,
+    SteadyFleet,
+    SteadyResult,
+    run_steady,
+    start_args,
+)
+from bench.steady_report import steady_goals
 from bench.strategies import LABELS, ROOT, STRATEGIES, RunResult, StrategyOptions, ensure_collection_link, run_strategy
 from hcloud_sim.launcher import start_simulator
 
@@ -53,6 +71,17 @@ def _strategy_list(text: str) -> list[str]:
     return chosen
 
 
+def _choices(allowed: tuple[str, ...]) -> Any:
+    def parse(text: str) -> list[str]:
+        chosen = [item.strip() for item in text.split(",") if item.strip()]
+        unknown = [item for item in chosen if item not in allowed]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {', '.join(unknown)}: choose from {', '.join(allowed)}")
+        return chosen
+
+    return parse
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options."""
     parser = argparse.ArgumentParser(prog="python bench/run.py", description="Fleet benchmark of lockaware.hcloud against hcloud_sim.")
@@ -70,11 +99,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repetitions", type=int, default=None, help="repetitions of the two smaller benchmarks (default: 5, 3 with --quick)")
     parser.add_argument("--no-micro", action="store_true", help="skip the lookup and task-overhead benchmarks")
     parser.add_argument("--chart-size", type=int, default=50, help="fleet size to chart (default: 50)")
+    parser.add_argument("--steady-sizes", type=_int_list, default=None, help="steady-state fleet sizes (default: 200; 10 with --quick; empty: none)")
+    parser.add_argument(
+        "--steady-strategies",
+        type=_choices(STEADY_STRATEGIES),
+        default=None,
+        help=f"steady-state strategies, of {','.join(STEADY_STRATEGIES)} (default: {','.join(DEFAULT_STEADY_STRATEGIES)})",
+    )
+    parser.add_argument("--steady-progress", type=_choices(PROGRESS), default=None, help="the simulator's progress settings (default: linear,stuck)")
+    parser.add_argument("--steady-large", type=int, default=0, help="also run snapshot_fleet.yml on this many servers in steady state (e.g. 1000; long)")
+    parser.add_argument("--steady-large-progress", type=_choices(PROGRESS), default=["linear"], help="progress settings of the large run (default: linear)")
+    parser.add_argument("--steady-speed", type=float, default=None, help=f"speed of the steady scenario (default: {STEADY_TIMINGS.speed:g}; 10 with --quick)")
+    parser.add_argument(
+        "--no-fleet", action="store_true", help="only the steady scenario (no fleet runs from an empty project, no micro benchmarks): docs/benchmarks-steady.md"
+    )
     parser.add_argument("--output", type=Path, default=None, help="where the Markdown goes (default: docs/benchmarks.md; with --quick: bench/output/...)")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes = [10]
         args.chart_size = 10
+        # The steady scenario as a smoke test: 10 servers, fast, the fleet and the peer with linear progress.
+        args.steady_sizes = args.steady_sizes or [10]
+        args.steady_speed = args.steady_speed or 10.0
+        args.steady_strategies = args.steady_strategies or ["fleet", "peer"]
+        args.steady_progress = args.steady_progress or ["linear"]
+    args.steady_sizes = [200] if args.steady_sizes is None else args.steady_sizes
+    args.steady_speed = args.steady_speed or STEADY_TIMINGS.speed
+    args.steady_strategies = args.steady_strategies or list(DEFAULT_STEADY_STRATEGIES)
+    args.steady_progress = args.steady_progress or list(PROGRESS)
+    if args.no_fleet:
+        args.sizes, args.no_micro = [], True
     args.repetitions = args.repetitions or (3 if args.quick else 5)
     return args
 
@@ -148,6 +202,56 @@ def run_fleets(args: argparse.Namespace, timings: Timings, options: StrategyOpti
     return {"results": results, "fleets": fleets, "notes": notes, "task": task}
 
 
+def steady_plan(args: argparse.Namespace) -> list[tuple[int, str, str]]:
+    """(size, progress, strategy) of every steady run, in order: each size's runs side by side."""
+    plan = [
+        (size, progress, strategy)
+        for size in args.steady_sizes
+        for progress in args.steady_progress
+        for strategy in args.steady_strategies
+        if progress == args.steady_progress[0] or strategy not in PROGRESS_BLIND
+    ]
+    if args.steady_large:
+        plan += [(args.steady_large, progress, "fleet") for progress in args.steady_large_progress]
+    return plan
+
+
+def _steady_progress(result: SteadyResult) -> str:
+    ratio = "not done" if result.ratio is None else f"{result.ratio:.2f}x ideal {result.ideal:.0f} s"
+    return (
+        f"  {STEADY_LABELS[result.strategy]:48} {result.progress:6} {ratio}; process {result.process.wall:.0f} s real, exit "
+        f"{result.process.returncode}; {result.requests.total} requests ({result.requests.per_server:.2f}/server), peak "
+        f"{result.requests.busiest_real_minute}/min, {result.requests.throttled} 429s, {result.requests.polls()} polls; CPU "
+        f"{result.process.cpu_seconds:.0f} s, RSS {result.process.peak_rss_mb:.0f} MB; {result.outcome.exact}/{result.size} exact, "
+        f"{result.outcome.duplicates} duplicates, {result.failures} failures, {result.outcome.foreign_lost} lost"
+    )
+
+
+def run_steady_scenario(args: argparse.Namespace, options: StrategyOptions, workdir: Path) -> tuple[list[SteadyResult], Timings]:
+    """Every steady run, on one simulator at the steady speed."""
+    timings = Timings(
+        speed=args.steady_speed,
+        snapshot_seconds_base=STEADY_TIMINGS.snapshot_seconds_base,
+        snapshot_seconds_per_gb=STEADY_TIMINGS.snapshot_seconds_per_gb,
+        latency_ms=args.latency_ms,
+        rate_limit=args.rate_limit,
+    )
+    plan = steady_plan(args)
+    results: list[SteadyResult] = []
+    if not plan:
+        return results, timings
+    print(f"Steady state: {timings.describe()}", flush=True)
+    with start_simulator(start_args(timings)) as sim:
+        for size, progress, strategy in plan:
+            steady = SteadyFleet.generate(size, args.seed, progress, timings)
+            if strategy == args.steady_strategies[0] or (strategy == "fleet" and size == args.steady_large):
+                print(f"{size} servers in steady state, progress {progress}: ideal {steady.ideal_seconds():.0f} s simulated", flush=True)
+            large = dataclasses.replace(options, fleet_concurrency=max(size, options.fleet_concurrency or 0)) if size > 256 and strategy == "fleet" else options
+            results.append(run_steady(sim, steady, strategy, workdir, large))
+            print(_steady_progress(results[-1]), flush=True)
+    return results, timings
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the report, write it and the chart."""
     args = parse_args(argv)
@@ -163,12 +267,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Timings: {timings.describe()}")
     print(f"Raw results and logs: {workdir.relative_to(ROOT)}/", flush=True)
     measured = run_fleets(args, timings, options, workdir)
+    steady, steady_timings = run_steady_scenario(args, options, workdir)
     lookup: LookupResult | None = None
     if not args.no_micro:
         lookup = lookup_benchmark(repetitions=args.repetitions, seed=args.seed)
         print(f"lookup over {lookup.servers} servers: {lookup.ratio:.2f}x faster than the pages in order", flush=True)
     docs = ROOT / "docs"
-    output = (args.output or (workdir / "benchmarks.md" if args.quick else docs / "benchmarks.md")).resolve()
+    # The steady scenario alone (--no-fleet) has a page of its own; docs/benchmarks.md links to it.
+    default_name = "benchmarks-steady.md" if args.no_fleet else "benchmarks.md"
+    output = (args.output or (workdir / default_name if args.quick else docs / default_name)).resolve()
     chart_dir = output.parent
     chart_dir.mkdir(parents=True, exist_ok=True)
     chart = None
@@ -177,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         chart = plot_size(charted, timings.speed, chart_dir / f"benchmark-{args.chart_size}.png")
     elif charted:
         print(CHART_UNAVAILABLE, flush=True)
-    found = goals(measured["results"], lookup, measured["task"])
+    found = goals(measured["results"], lookup, measured["task"]) if not args.no_fleet else []
+    found += [Goal(text, value, verdict) for text, value, verdict in steady_goals(steady)]
     context = {
         **measured,
         "timings": timings,
@@ -190,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         "date": stamp.strftime("%Y-%m-%d %H:%M UTC"),
         "wall": time.time() - started,
         "load": load.stop(),
+        "steady": steady,
+        "steady_timings": steady_timings,
     }
     report = render(context)
     output.write_text(report, encoding="utf-8")
@@ -198,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": [result.summary() for result in measured["results"]],
         "lookup": lookup.summary() if lookup else None,
         "task": measured["task"].summary() if measured["task"] else None,
+        "steady": [result.summary() for result in steady],
         "goals": [vars(goal) for goal in found],
         "load": context["load"],
         "wall": context["wall"],
