@@ -19,12 +19,24 @@ ACTIONS_PER_REQUEST = 25
 POLL_TICK = 0.5
 
 
+# An action whose end its progress predicts is read again at that end, but at least this often (progress may turn).
+ESTIMATE_CAP = 60.0
+# An action is read again at this share of the time to its estimated end: early readings of a percentage are
+# coarse, so the estimate is refined on the way and the end is seen within a poll or two of it.
+ESTIMATE_SHARE = 0.8
+# A new action joins the next poll if it is due within this many seconds (the backoff's cap); else it is read at once.
+FIRST_READ = 10.0
+
+
 class ActionPoller:
     """Polls every action some task waits for, in requests of at most 25 ids, paid from the run's budget.
 
-    The next poll is due when the earliest action should end by its progress so far (at least 1 s, at most the
-    backoff's cap), or by a backoff when progress does not rise; an action that ends resets the backoff. An id
-    missing from an answer is read on its own (``GET /actions/{id}``). A single action is read on its own too.
+    Each action has its own due time: when it should end by its progress so far (at least 1 s, at most
+    ``ESTIMATE_CAP``), or by its own backoff (1 s growing to 10 s) while its progress does not rise. A poll reads
+    the actions that are due, soonest due first, in as few requests of 25 as hold them, the last request filled up
+    with the actions due next; so with linear progress a thousand actions cost about one request per 25 ends, not
+    rounds over all of them. When the budget cannot pay for every request, the longest due go first (none starves).
+    An id missing from an answer is read on its own (``GET /actions/{id}``). A single action is read on its own too.
     """
 
     def __init__(self, api: HcloudApi, budget: RequestBudget, clock: Callable[[], float]) -> None:
@@ -34,29 +46,47 @@ class ActionPoller:
         self._lock = threading.Lock()
         self._actions: dict = {}
         self._first: dict = {}  # id -> (time, progress) of the first reading of its current progress run
-        self._read_at: dict = {}  # id -> when it was last read
-        self._backoff = poll_backoff()
-        self._due = clock()
+        self._next: dict = {}  # id -> when it is due to be read again
+        self._backoffs: dict = {}  # id -> its backoff while its progress does not rise
+        self._due = clock()  # the earliest due time of a running action (or when the budget has a request again)
+
+    def watch(self, action: dict, read_at: float) -> None:
+        """Take an action as read elsewhere at ``read_at`` (a listing of running actions) as its first reading; from
+        then on it is polled with the others."""
+        with self._lock:
+            if action["id"] not in self._actions:
+                self._actions[action["id"]] = dict(action)
+                self._first[action["id"]] = (read_at, action.get("progress") or 0)
+                self._schedule(action["id"], read_at)
 
     def action(self, action_id: int) -> dict:
         """The action as last read; read now if a poll is due and the budget has requests for it."""
         with self._lock:
             if action_id not in self._actions:
-                # Running when its task got it: it is read with the next poll.
+                # Running when its task got it (just begun): read with the next poll if one is due soon, else now.
                 self._actions[action_id] = {"id": action_id, "command": None, "status": "running", "progress": 0}
                 self._first[action_id] = (self._clock(), 0)
+                now = self._clock()
+                soon = [self._next[other] for other, action in self._actions.items() if action["status"] == "running" and other in self._next]
+                self._next[action_id] = min(soon) if soon and min(soon) <= now + FIRST_READ else now
+                self._due = min(self._due, self._next[action_id])
             if self._actions[action_id]["status"] == "running" and self._clock() >= self._due:
                 self._poll()
             return dict(self._actions[action_id])
 
     def _poll(self) -> None:
-        # The soonest to end first; among equals, the longest unread (a budget that pays for a few chunks starves none).
-        running = [action_id for action_id, action in self._actions.items() if action["status"] == "running"]
-        ids = sorted(running, key=lambda action_id: (self._estimate(action_id), self._read_at.get(action_id, 0.0), action_id))
+        now = self._clock()
+        running = sorted((self._next[action_id], action_id) for action_id, action in self._actions.items() if action["status"] == "running")
+        due = [action_id for at, action_id in running if at <= now]
+        if not due:
+            self._due = running[0][0] if running else now + POLL_TICK
+            return
+        requests = -(-len(due) // ACTIONS_PER_REQUEST)
+        ids = [action_id for _at, action_id in running][: requests * ACTIONS_PER_REQUEST]
         chunks = [ids[start : start + ACTIONS_PER_REQUEST] for start in range(0, len(ids), ACTIONS_PER_REQUEST)]
         paid = [chunk for chunk in chunks if self._budget.take()]
         if not paid:
-            self._due = self._clock() + max(POLL_TICK, self._budget.seconds_until())
+            self._due = now + max(POLL_TICK, self._budget.seconds_until())
             return
         seen = {}
         for chunk in paid:
@@ -70,22 +100,28 @@ class ActionPoller:
         self._update(seen)
 
     def _update(self, seen: dict) -> None:
-        now, ended = self._clock(), False
+        now = self._clock()
         for action_id, action in seen.items():
-            self._read_at[action_id] = now
             previous = self._first.get(action_id)
             progress = action.get("progress") or 0
-            if action["status"] != "running":
-                ended = True
-            elif previous is None or progress < previous[1]:
+            if action["status"] == "running" and (previous is None or progress < previous[1]):
                 self._first[action_id] = (now, progress)
             self._actions[action_id] = action
-        if ended:
-            self._backoff = poll_backoff()
-        estimates = [self._estimate(action_id) for action_id, action in self._actions.items() if action["status"] == "running"]
-        known = [estimate for estimate in estimates if estimate != float("inf")]
-        delay = min(known) if known else self._backoff.next_delay()
-        self._due = now + min(self._backoff.cap, max(self._backoff.initial, delay))
+            if action["status"] == "running":
+                self._schedule(action_id, now)
+        waiting = [self._next[action_id] for action_id, action in self._actions.items() if action["status"] == "running"]
+        self._due = min(waiting) if waiting else now
+
+    def _schedule(self, action_id: int, now: float) -> None:
+        """When to read the action again: at its estimated end, or by its backoff when progress tells nothing."""
+        estimate = self._estimate(action_id)
+        if estimate == float("inf"):
+            backoff = self._backoffs.setdefault(action_id, poll_backoff())
+            self._next[action_id] = now + backoff.next_delay()
+        else:
+            self._backoffs.pop(action_id, None)
+            self._next[action_id] = now + min(ESTIMATE_CAP, max(poll_backoff().initial, ESTIMATE_SHARE * estimate))
+        self._due = min(self._due, self._next[action_id])
 
     def _estimate(self, action_id: int) -> float:
         """Seconds until the action should end by its progress since its first reading (inf when unknown)."""

@@ -73,21 +73,31 @@ def wait_for_action(api: Any, action: dict, deadline: Deadline, sleep: Callable[
 
 
 def wait_for_snapshot(
-    api: Any, image: dict, deadline: Deadline, action: dict | None = None, sleep: Callable[[float], None] = time.sleep, backoff: Backoff | None = None
+    api: Any,
+    image: dict,
+    deadline: Deadline,
+    action: dict | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    backoff: Backoff | None = None,
+    look: Callable[[int], dict | None] | None = None,
 ) -> tuple[dict, dict | None]:
     """Wait until a snapshot is available; returns ``(image, action)``.
 
     The create action is polled (its error is the reason a snapshot fails): the one given, or for an adopted
     snapshot the server's running ``create_image`` action for it, when one is listed. Then the image is read until
     it is available; a status other than ``creating`` or ``available`` ends the wait at once (``SnapshotFailed``).
+    ``look``, if given, is a read made after the action ended anyway (the series rotation reads): the image as it
+    shows there is taken first, and ``GET /images/{id}`` is read only when it is not there or not yet available.
     """
     backoff = backoff or poll_backoff()
     if action is None:
         action = creating_action(api, image)
     if action is not None:
         action = wait_for_action(api, action, deadline, sleep, backoff)
+    seen = look(image["id"]) if look is not None else None
     while True:
-        current = api.image(image["id"])
+        current = seen if seen is not None and seen.get("status") == "available" else api.image(image["id"])
+        seen = None
         if current is None:
             raise SnapshotVanished(f"snapshot {image['id']} was deleted while it was being created, or its creation failed")
         if current["status"] == "available":

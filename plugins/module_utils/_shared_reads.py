@@ -4,8 +4,9 @@
 
 A fleet of hundreds of servers would otherwise spend most of the project's request budget (3600 an hour) on
 looking up each server, listing the snapshots once per server and polling each action on its own. Here the
-servers and snapshots are listed once, the running actions of all servers are fetched together, and the actions
-being waited for are polled together (``GET /actions?id=..&id=..``), at most once per ``interval`` seconds.
+servers and snapshots are listed once, the running actions of all servers are fetched once, and the actions
+being waited for (a create's, and those that lock a server) are polled together (``GET /actions?id=..&id=..``)
+when the action poller finds them due, every request paid from the run's budget.
 Writes, and reads that must be fresh (finding a request of unknown outcome), still go to each task's own client.
 
 A single ``server`` is a fleet of one and takes the same path; with nobody to share with, its reads go straight
@@ -23,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import POLL_TICK, ActionPoller
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, REQUEST_LABEL, SERVER_LABEL, label_selector
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
@@ -65,7 +66,13 @@ class SharedReads:
         self._unlabelled: list | None = None
         self._series_waiting: set = set()
         self._series_read: dict = {}  # server ID: (read at, its series)
-        self._running: dict = {}
+        self._running: dict = {}  # a fleet of one: server ID -> (read at, its running actions)
+        self._running_listing: dict | None = None  # a fleet: server ID -> the actions locking it, as last seen
+        self._relist: set = set()  # servers whose running actions are read again (found locked by sending)
+        self._listed_at = 0.0  # when the running actions of all servers were listed
+        self._listed_at_of: dict = {}  # server ID -> when its own running actions were read again
+        self._images_read: set = set()  # images a task has read once (a read again is a poll, paid from the budget)
+        self._followed: set = set()  # servers whose running actions a task has looked at (later looks poll them)
         self._pricing: tuple | None = None  # (pricing, None) or (None, the exception): one read per run
         self._actions = ActionPoller(api, self.budget, clock)
 
@@ -156,27 +163,73 @@ class SharedReads:
         return pricing
 
     def running_actions(self, server_id: int) -> list[dict]:
-        """The actions running on a server: one listing of every server's running actions (a fleet of one: its own).
+        """The actions running on a server (what locks it), without re-reading every server's running actions.
 
-        The first read is always made; a repeat is made once the last is ``interval`` old and the budget allows.
+        A fleet lists the running actions of all servers once (every page paid from the budget); from then on a
+        server's lock is followed by polling the actions that lock it with the action poller (``GET /actions?id=``,
+        25 a request, shared with every other wait), and a server found locked by sending (``forget_running``) has
+        its own running actions read again. A fleet of one reads its server's own running actions, a repeat once
+        the last is ``interval`` old and the budget allows.
         """
-        key = None if self._share else server_id
+        if not self._share:
+            return self._own_running(server_id)
         with self._lock:
-            fetched_at, running = self._running.get(key, (None, []))
+            if self._running_listing is None:
+                self._listed_at = self._clock()
+                running = self.api.get_all_concurrently("/servers/actions", "actions", params={"status": "running"})
+                self.budget.spend(pages_of(len(running)))
+                self._running_listing = {}
+                for action in running:
+                    for locked in _servers_of(action):
+                        self._running_listing.setdefault(locked, []).append(action)
+            relist = server_id in self._relist
+            self._relist.discard(server_id)
+            if relist:
+                self._followed.discard(server_id)
+        if relist:
+            self.budget.spend(1)
+            listed_at, listed = self._clock(), self.api.running_actions(server_id)
+            with self._lock:
+                self._listed_at_of[server_id] = listed_at
+                self._running_listing[server_id] = listed
+        with self._lock:
+            blocking = list(self._running_listing.get(server_id, []))
+            read_at = self._listed_at_of.get(server_id, self._listed_at)
+            first_look = server_id not in self._followed
+            self._followed.add(server_id)
+        if first_look or not blocking:
+            return blocking  # as listed: polled only once a task waits for them (a skipped server's are not)
+        for action in blocking:
+            self._actions.watch(action, read_at)
+        current = [self._actions.action(action["id"]) for action in blocking]
+        still = [action for action in current if action["status"] == "running"]
+        with self._lock:
+            self._running_listing[server_id] = still
+        return still
+
+    def _own_running(self, server_id: int) -> list[dict]:
+        with self._lock:
+            fetched_at, running = self._running.get(server_id, (None, []))
             if fetched_at is None or (self._stale(fetched_at) and self.budget.take()):
                 if fetched_at is None:
                     self.budget.spend(1)
-                if self._share:
-                    running = self.api.get_all_concurrently("/servers/actions", "actions", params={"status": "running"})
-                else:
-                    running = self.api.running_actions(server_id)
-                self._running[key] = (self._clock(), running)
-        return running if not self._share else [action for action in running if _concerns(action, server_id)]
+                running = self.api.running_actions(server_id)
+                self._running[server_id] = (self._clock(), running)
+        return running
 
-    def forget_running(self) -> None:
-        """Fetch the running actions anew on the next call (after a ``locked`` answer showed the list is stale)."""
+    def forget_running(self, server_id: int) -> None:
+        """Read this server's running actions anew on the next call (a ``locked`` answer showed they are stale)."""
         with self._lock:
-            self._running.clear()
+            self._running.pop(server_id, None)
+            self._relist.add(server_id)
+
+    def pay_image_read(self, image_id: int) -> None:
+        """A read of this image again (the snapshot still creating) is paid from the budget; the first is not."""
+        with self._lock:
+            repeat = image_id in self._images_read
+            self._images_read.add(image_id)
+        if repeat:
+            self.budget.spend(1)
 
     def action(self, action_id: int) -> dict:
         """An action, polled together with every other action some task waits for (``ActionPoller``)."""
@@ -197,8 +250,13 @@ def _covers(listed_since: datetime | None, since: datetime | None) -> bool:
     return listed_since is None or (since is not None and listed_since <= since)
 
 
-def _concerns(action: dict, server_id: int) -> bool:
-    return any(resource.get("type") == "server" and resource.get("id") == server_id for resource in action.get("resources") or [])
+def _servers_of(action: dict) -> list[int]:
+    return [resource.get("id") for resource in action.get("resources") or [] if resource.get("type") == "server"]
+
+
+def pages_of(count: int) -> int:
+    """The pages a listing of ``count`` items took (at least one)."""
+    return max(1, -(-count // PER_PAGE))
 
 
 class FleetTaskApi:
@@ -221,8 +279,10 @@ class FleetTaskApi:
         return self._own.current_server(server_id)
 
     def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
-        """Shared, listed once."""
-        return self._shared.snapshots(label_selector, since)
+        """Shared, read after this task asked: the tasks that start together share one read, and a task that starts
+        later (``concurrency`` below the fleet's size) does not plan from a listing older than itself, which would
+        miss a snapshot another run made and finished meanwhile."""
+        return self._shared.snapshots_now(label_selector, since)
 
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """Shared, read after this call began (one read serves every task that asked before it)."""
@@ -255,7 +315,9 @@ class FleetTaskApi:
         return self._shared.action(action_id)
 
     def image(self, image_id: int) -> dict | None:
-        """Own, fresh."""
+        """Own, fresh. The first read of an image is the one a task needs (its action ended: is it available?); a
+        repeat is a poll of a wait and is paid from the run's budget."""
+        self._shared.pay_image_read(image_id)
         return self._own.image(image_id)
 
     def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:
@@ -264,7 +326,7 @@ class FleetTaskApi:
             return self._own.create_snapshot(server_id, description, labels)
         except Exception as exc:
             if error_code(exc) == "locked":
-                self._shared.forget_running()
+                self._shared.forget_running(server_id)
             raise
 
     def resend_delay(self) -> float:

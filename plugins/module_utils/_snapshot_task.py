@@ -74,6 +74,7 @@ class SnapshotTask:
         self.state = TaskState()
         self.server: dict = {}
         self._series_read: list = []  # the series as rotation read it, for the diff
+        self._series_listing: list | None = None  # the series read once this run's snapshot was made (rotation's read)
 
     def run(self) -> dict:
         """Run the task; returns the result, raises ``TaskFailed`` (with the result so far)."""
@@ -185,7 +186,9 @@ class SnapshotTask:
                 return sent
             try:
                 with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
-                    image, action = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), action=sent.action, sleep=self.clock.sleep)
+                    image, action = wait_for_snapshot(
+                        self.api, image, self._deadline(self.options.wait_timeout), action=sent.action, sleep=self.clock.sleep, look=self._look_in_series
+                    )
                 break
             except ActionFailed as exc:
                 if (exc.failure or {}).get("code") != "locked":
@@ -206,10 +209,24 @@ class SnapshotTask:
 
     # rotation and deletion --------------------------------------------------------------------------------
 
+    def _look_in_series(self, image_id: int) -> dict | None:
+        """The new snapshot as rotation's series read shows it, read now that its action ended (None: not rotating).
+
+        Rotation reads the series anyway, after the snapshot is made: read it here, once, and the snapshot's status
+        and size come with it (shared with the servers asking at once) instead of a ``GET /images/{id}`` each.
+        """
+        if not self.options.retention:
+            return None
+        with doing(f"listing the snapshot series of server {self._name} for rotation"):
+            self._series_listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
+        return next((image for image in self._series_listing if image["id"] == image_id), None)
+
     def _rotate(self, rules: dict) -> None:
         """Delete what the rules do not keep of the series, the new snapshot (or check mode's prediction) kept first."""
-        with doing(f"listing the snapshot series of server {self._name} for rotation"):
-            listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
+        listing = self._series_listing
+        if listing is None:
+            with doing(f"listing the snapshot series of server {self._name} for rotation"):
+                listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
         self._series_read = [image for image in listing if is_live_snapshot_of(image, self.server["id"])]
         current = self.state.predicted or self.state.snapshot or {}
         series = [

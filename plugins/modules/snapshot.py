@@ -227,6 +227,8 @@ notes:
     UTC day of the default description, or O(max_age)); a fixed O(description) without O(max_age) reads every snapshot
     carrying O(labels). A listing that spans several pages is read again until two reads agree, so that snapshots
     created or deleted meanwhile by other clients cannot make it skip one.
+  - The new snapshot's status and size come from the series read that rotation makes anyway (with O(keep) or
+    O(retention)); without rotation it is read with C(GET /images/{id}).
 seealso:
   - module: lockaware.hcloud.snapshot_info
 """

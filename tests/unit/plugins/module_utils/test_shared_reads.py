@@ -51,6 +51,10 @@ class RecordingApi:
     def unlabelled_managed(self):
         return self.snapshots("lockaware.hcloud/managed,!lockaware.hcloud/server")
 
+    def running_actions(self, server_id):
+        self.requests.append((f"/servers/{server_id}/actions", {"status": "running"}))
+        return [action for action in self.running if any(res["id"] == server_id for res in action["resources"])]
+
     def get(self, path, params=None):
         self.requests.append((path, params))
         ids = params["id"][:ID_CAP]  # the real API answers the first 25 ids only
@@ -121,23 +125,78 @@ def test_earlier_versions_snapshots_are_listed_once_per_run(setup):
     assert api.requests == [("/images", {"type": "snapshot", "label_selector": "lockaware.hcloud/managed,!lockaware.hcloud/server", "since": None})]
 
 
-def test_running_actions_one_listing_serves_all_servers_until_it_is_stale(setup):
+def test_running_actions_one_listing_then_the_locking_actions_are_polled_by_id(setup):
     api, clock, shared = setup
     assert [action["id"] for action in shared.running_actions(1)] == [10]
     assert shared.running_actions(2) == []
-    assert len(api.requests) == 1
-    clock.now += 3.0
+    assert [path for path, _params in api.requests] == ["/servers/actions"]
+    clock.now += 12.0
     api.running = []
+    api.actions[10] = {"id": 10, "command": "backup", "status": "success", "resources": [{"type": "server", "id": 1}]}
+    assert shared.running_actions(1) == []
+    # The lock's end is seen by polling its action, not by listing every server's running actions again.
+    assert [path for path, _params in api.requests] == ["/servers/actions", "/actions/10"]
     assert shared.running_actions(1) == []
     assert len(api.requests) == 2
 
 
-def test_forget_running_makes_the_next_call_fetch(setup):
+def test_every_page_of_the_running_actions_listing_is_paid_from_the_budget(setup):
+    api, _clock, shared = setup
+    api.running = [{"id": 100 + i, "command": "backup", "status": "running", "resources": [{"type": "server", "id": 1000 + i}]} for i in range(160)]
+    shared.running_actions(1)
+    assert shared.budget.seconds_until(BURST) == pytest.approx(4 / 0.25)  # 4 pages of 50: 4 requests of the burst
+
+
+def test_forget_running_reads_that_servers_own_running_actions_next(setup):
     api, _clock, shared = setup
     shared.running_actions(1)
-    shared.forget_running()
-    shared.running_actions(1)
-    assert len(api.requests) == 2
+    shared.forget_running(1)
+    assert [action["id"] for action in shared.running_actions(1)] == [10]
+    assert [path for path, _params in api.requests] == ["/servers/actions", "/servers/1/actions"]
+
+
+def test_an_action_begun_while_a_poll_is_due_soon_joins_it_instead_of_being_read_alone(setup):
+    api, clock, shared = setup
+    shared.action(7)  # alone: read at once, and due again about a second on
+    for action_id in range(8, 30):
+        clock.now += 0.02
+        shared.action(action_id)
+    assert [path for path, _params in api.requests] == ["/actions/7"]
+    clock.now += 2.0
+    shared.action(7)
+    assert [sorted(ids) for ids in batch_polls(api)] == [list(range(7, 30))]
+
+
+def test_with_linear_progress_only_the_actions_due_are_polled():
+    # 100 actions (4 requests' worth) begun together, ending 20 s apart in groups of 25: each poll reads the due
+    # group, not all four requests' worth of ids every time.
+    api, clock = RecordingApi(), Clock()
+    shared = SharedReads(api, interval=3.0, clock=clock)
+    started = clock.now
+    ends = {action_id: 40.0 + 20.0 * ((action_id - 1) // 25) for action_id in range(1, 101)}
+    for action_id in ends:
+        shared.action(action_id)
+
+    def progress():
+        elapsed = clock.now - started
+        for action_id, end in ends.items():
+            done = elapsed >= end
+            api.actions[action_id] = {
+                "id": action_id,
+                "command": "create_image",
+                "status": "success" if done else "running",
+                "progress": min(100, int(100 * elapsed / end)),
+            }
+
+    seen_end = {}
+    while len(seen_end) < len(ends):
+        clock.now += 0.5
+        progress()
+        for action_id in ends:
+            if action_id not in seen_end and shared.action(action_id)["status"] == "success":
+                seen_end[action_id] = clock.now - started
+    assert all(seen_end[action_id] - end <= 6.0 for action_id, end in ends.items())  # each end seen within a few seconds
+    assert len(batch_polls(api)) <= 40  # rounds over all 100 every few seconds would be about 4 requests a poll
 
 
 def batch_polls(api):
@@ -305,7 +364,7 @@ def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
     with pytest.raises(APIException):
         task_api.create_snapshot(1, "d", {})
     task_api.running_actions(1)
-    assert [path for path, _params in api.requests] == ["/servers/actions", "/servers/actions"]
+    assert [path for path, _params in api.requests] == ["/servers/actions", "/servers/1/actions"]
 
 
 def test_series_of_servers_asking_at_once_share_label_selected_reads(setup):
@@ -332,3 +391,28 @@ def test_resends_after_locked_are_paid_from_the_runs_budget():
     assert delays[9] == pytest.approx(10 / 0.25)  # ten short: 40 s
     clock.now += 40.0
     assert budget.reserve(0) == 0.0  # paid back by the refill
+
+
+def test_repeated_image_reads_of_a_fleet_task_are_paid_from_the_budget(setup):
+    _api, _clock, shared = setup
+
+    class ImageApi(OwnApi):
+        def image(self, image_id):
+            return {"id": image_id, "status": "available"}
+
+    task_api = FleetTaskApi(ImageApi(), shared)
+    for image_id in range(100):
+        task_api.image(image_id)
+    assert shared.budget.seconds_until(BURST) == 0.0  # the one read each task needs once its action ended: not a poll
+    for _read in range(int(BURST) + 1):
+        task_api.image(500)  # the snapshot still creating: polls, paid from the budget
+    assert shared.budget.seconds_until(1) == pytest.approx(4.0)  # the burst is spent: a quarter of a request a second
+
+
+def test_a_fleet_task_that_starts_later_plans_from_a_listing_read_after_it_began(setup):
+    api, clock, shared = setup
+    first, later = FleetTaskApi(OwnApi(), shared), FleetTaskApi(OwnApi(), shared)
+    first.snapshots("env=prod")
+    clock.now += 10.0  # concurrency below the fleet's size: this task starts once another has finished
+    later.snapshots("env=prod")
+    assert len([path for path, _params in api.requests if path == "/images"]) == 2

@@ -999,3 +999,24 @@ def test_the_identity_check_reads_only_the_window_of_the_default_description(mak
     api = make_api([make_image(1, description=TODAY, created=ago(days=3))])  # a hand-made snapshot named after today, three days old
     result = run(api)[0]
     assert result["outcome"] == "created"
+
+
+# cheap steady state: reads made anyway serve the waits ---------------------------------------------------
+
+
+def test_with_keep_the_new_snapshots_status_comes_from_the_series_read_not_an_image_read(make_api, run):
+    api = make_api(images=[make_image(i, description=f"web1-2026-11-{10 + i}", managed=True, labels={"lockaware.hcloud/server": "42"}) for i in range(1, 4)])
+    result = run(api, keep=2)[0]
+    assert result["snapshot"]["status"] == "available"
+    assert result["snapshot"]["image_size"] == 1.5
+    assert api.calls_to("image") == []  # rotation's series read, made once the action ended, showed it available
+    assert len(api.calls_to("series")) == 1  # and rotation used that same read
+    assert len(result["deleted"]) == 2
+
+
+def test_without_keep_the_new_snapshot_is_read_on_its_own(make_api, run):
+    api = make_api()
+    result = run(api)[0]
+    assert result["snapshot"]["status"] == "available"
+    assert len(api.calls_to("image")) == 1
+    assert api.calls_to("series") == []
