@@ -1,4 +1,4 @@
-"""The steady-state scenario's part of the report: its table, where the requests go, the goals of issue 13."""
+"""The steady-state scenario's part of the report: its table, where the requests go, the goals set for it."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def _row(text: str, measured: str, passed: bool | None) -> tuple[str, str, bool 
 
 
 def steady_goals(results: list[SteadyResult]) -> list[tuple[str, str, bool | None]]:
-    """The goals of issue 13, per run they apply to: ``(text, measured, verdict)`` (``None``: not measured)."""
+    """The steady-state goals, per run they apply to: ``(text, measured, verdict)`` (``None``: not measured)."""
     found: list[tuple[str, str, bool | None]] = []
     limits = {("fleet", 200): (1.15, 3.0), ("fleet", 1000): (1.2, 2.5), ("hosts", 200): (1.5, 8.0)}
     for (strategy, size), (ratio_limit, requests_limit) in limits.items():
