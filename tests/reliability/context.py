@@ -11,6 +11,9 @@ from typing import Any
 import observe
 from harness import Bench, PlaybookRun, RunningPlaybook
 
+# The counts that must be zero for a run to pass.
+INVARIANTS = ("duplicates", "wrongly_deleted", "check_writes", "leaks", "silent_failures", "left_off")
+
 
 @dataclass
 class Outcome:
@@ -22,13 +25,16 @@ class Outcome:
     wrongly_deleted: int = 0
     check_writes: int = 0
     leaks: int = 0
+    silent_failures: int = 0  # runs that failed a server, or were meant to fail, and exited 0 all the same
+    cancellations: int = 0  # signals sent to a running playbook (SIGINT, SIGTERM, SIGKILL)
+    left_off: int = 0  # servers that were running and are off at the end
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
         """No problem and every invariant count zero."""
-        return not self.problems and not (self.duplicates or self.wrongly_deleted or self.check_writes or self.leaks)
+        return not self.problems and not any(getattr(self, name) for name in INVARIANTS)
 
 
 class RunContext:
@@ -64,6 +70,25 @@ class RunContext:
         missing = [needle for needle in needles if needle.lower() not in msg]
         self.check(not missing, f"{name}: failure message lacks {missing}: {result.get('msg')!r}")
 
+    def check_exit_failed(self, run: PlaybookRun, what: str = "") -> None:
+        """The run failed as a scheduler sees it: a non-zero exit status and at least one failed host in the recap.
+
+        A run that exits 0 here is a silent failure: cron, AWX and CI would report a good night.
+        """
+        name = what or run.describe()
+        recap = observe.recap(run.stdout)
+        if run.rc == 0:
+            self.outcome.silent_failures += 1
+        self.check(run.rc not in (0, None), f"{name}: exited {run.rc} although it was meant to fail (recap {recap})")
+        self.check(any(counts.get("failed", 0) for counts in recap.values()), f"{name}: the recap shows no failed host: {recap}")
+
+    def check_exit_ok(self, run: PlaybookRun, what: str = "") -> None:
+        """The run succeeded as a scheduler sees it: exit status 0 and no failed or unreachable host in the recap."""
+        name = what or run.describe()
+        recap = observe.recap(run.stdout)
+        bad = {host: counts for host, counts in recap.items() if counts.get("failed") or counts.get("unreachable")}
+        self.check(run.rc == 0 and recap and not bad, f"{name}: expected exit 0 and a clean recap, got rc={run.rc}, recap {recap}\n{run.tail()}")
+
     def check_ok(self, result: dict[str, Any], what: str = "", **expected: Any) -> None:
         """The module succeeded, with these keys of its result as given."""
         name = what or (result.get("case") or {}).get("name", "?")
@@ -97,6 +122,13 @@ class RunContext:
         marked = [entry for entry in self.control.requests() if entry.get("deprecated") and entry["correlation_id"] not in self.deprecated_seen]
         self.deprecated_seen.update(entry["correlation_id"] for entry in marked)
         self.check(not marked, f"{what}: requests to deprecated endpoints: {[observe.show_request(entry) for entry in marked]}")
+
+    def check_running(self, names: list[str], what: str) -> None:
+        """Every one of these servers is running (none left off by a cancelled run); counts those left off."""
+        status = {server["name"]: server["status"] for server in self.control.state()["servers"]}
+        off = [name for name in names if status.get(name) != "running"]
+        self.outcome.left_off += len(off)
+        self.check(not off, f"{what}: servers left off: {[(name, status.get(name)) for name in off]}")
 
     # ansible-playbook -------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -193,6 +194,21 @@ def token_leaks(token: str, texts: dict[str, str], roots: Iterable[Path] = ()) -
             if path.is_file() and not path.is_symlink() and needle in path.read_bytes():
                 found.append(str(path))
     return found
+
+
+RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$")
+
+
+def recap(stdout: str) -> dict[str, dict[str, int]]:
+    """The PLAY RECAP of an ansible-playbook run, as a scheduler reads it: host -> {ok, changed, failed, ...}."""
+    _head, marker, tail = stdout.rpartition("PLAY RECAP")
+    hosts: dict[str, dict[str, int]] = {}
+    for line in tail.splitlines() if marker else []:
+        match = RECAP_LINE.match(line.strip())
+        if match:
+            pairs = (pair.split("=") for pair in match["counts"].split())
+            hosts[match["host"]] = {key: int(value) for key, value in pairs}
+    return hosts
 
 
 def redact(text: str, token: str) -> str:

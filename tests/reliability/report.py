@@ -5,9 +5,21 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from context import INVARIANTS
 from suite import Row
 
-HEADER = ("scenario", "runs", "passed", "snapshots expected / found", "duplicates", "wrongly deleted", "writes in check mode", "token leaks")
+HEADER = (
+    "scenario",
+    "runs",
+    "passed",
+    "snapshots expected / found",
+    "duplicates",
+    "wrongly deleted",
+    "writes in check mode",
+    "token leaks",
+    "failed runs that exited 0",
+    "cancellations / servers left off",
+)
 
 
 def table(rows: list[Row]) -> str:
@@ -31,14 +43,15 @@ def _line(label: str, rows: list[Row]) -> str:
         str(sum(row.total("wrongly_deleted") for row in rows)),
         str(sum(row.total("check_writes") for row in rows)),
         str(sum(row.total("leaks") for row in rows)),
+        str(sum(row.total("silent_failures") for row in rows)),
+        f"{sum(row.total('cancellations') for row in rows)} / {sum(row.total('left_off') for row in rows)}",
     ]
     return "| " + " | ".join(cells) + " |"
 
 
 def all_clear(rows: list[Row]) -> bool:
     """Every run passed, and every invariant count is zero."""
-    counts = ("duplicates", "wrongly_deleted", "check_writes", "leaks")
-    return all(row.ok for row in rows) and not any(row.total(name) for row in rows for name in counts)
+    return all(row.ok for row in rows) and not any(row.total(name) for row in rows for name in INVARIANTS)
 
 
 def timings(rows: list[Row]) -> str:
