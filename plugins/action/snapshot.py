@@ -24,4 +24,4 @@ class ActionModule(InProcessAction):
         return snapshot.argument_rules()
 
     def work(self, params: dict, check_mode: bool) -> dict:
-        return snapshot.run(params, check_mode)
+        return snapshot.run(params, check_mode, report=self.progress_line)

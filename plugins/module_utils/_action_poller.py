@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import poll_backoff
 
 # GET /actions?id= answers at most this many actions (the real API; hcloud-go chunks by 25 too).
@@ -26,6 +27,12 @@ ESTIMATE_CAP = 60.0
 ESTIMATE_SHARE = 0.8
 # A new action joins the next poll if it is due within this many seconds (the backoff's cap); else it is read at once.
 FIRST_READ = 10.0
+
+
+def gone_action(action: dict) -> dict:
+    """The action as last known, ended in error: the API answered 404 for it."""
+    error = {"code": "not_found", "message": f"the API no longer knows action {action['id']} (404 while waiting for it)"}
+    return dict(action, command=action.get("command") or "unknown", status="error", error=error)
 
 
 class ActionPoller:
@@ -91,13 +98,23 @@ class ActionPoller:
         seen = {}
         for chunk in paid:
             if len(chunk) == 1:
-                seen[chunk[0]] = self._api.action(chunk[0])
+                seen[chunk[0]] = self._read_one(chunk[0])
                 continue
             seen.update({action["id"]: action for action in self._api.get("/actions", params={"id": chunk})["actions"]})
             for missing in (action_id for action_id in chunk if action_id not in seen):
                 self._budget.spend(1)
-                seen[missing] = self._api.action(missing)
+                seen[missing] = self._read_one(missing)
         self._update(seen)
+
+    def _read_one(self, action_id: int) -> dict:
+        """``GET /actions/{id}``; an action the API no longer knows ends in error for its own waiter alone (a poll is
+        shared: raising here would fail every task that happens to poll)."""
+        try:
+            return self._api.action(action_id)
+        except Exception as exc:
+            if error_code(exc) != "not_found":
+                raise
+            return gone_action(self._actions.get(action_id) or {"id": action_id})
 
     def _update(self, seen: dict) -> None:
         now = self._clock()

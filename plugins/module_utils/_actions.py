@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import StepFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import StepFailed, brief
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, ProgressPacer, poll_backoff, sleep_until_next, sleep_within
 
 
@@ -41,7 +41,7 @@ class SnapshotFailed(StepFailed):
 
     def __init__(self, image: dict) -> None:
         super().__init__(
-            f"snapshot {image['id']} ({image.get('description')}) is {image.get('status')}: its creation failed; it is left as it is, "
+            f"snapshot {image['id']} ({brief(image.get('description'))}) is {image.get('status')}: its creation failed; it is left as it is, "
             "delete it in the console or with the hcloud CLI once you have looked at it"
         )
         self.image = image

@@ -35,6 +35,16 @@ HINTS = {
 UNREACHABLE_HINT = "check api_endpoint or HCLOUD_ENDPOINT and the network"
 
 
+# Text the user gave (a description) is shown in messages up to this many characters.
+BRIEF_LIMIT = 80
+
+
+def brief(text: object, limit: int = BRIEF_LIMIT) -> str:
+    """``text`` for a message: whole when short, else its start and its length (a message stays readable)."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} characters)"
+
+
 class TaskFailed(Exception):
     """A failure whose message is complete, with the structured ``failure``, the trace and the result so far.
 

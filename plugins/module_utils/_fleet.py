@@ -18,10 +18,11 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import DE
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pool import MAX_CONNECTIONS, bound_connections
+from ansible_collections.lockaware.hcloud.plugins.module_utils._progress import DEFAULT_PROGRESS_INTERVAL, FleetProgress, ProgressTicker
 from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK, Clock
-from ansible_collections.lockaware.hcloud.plugins.module_utils._views import fleet_member_view, fleet_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils._views import fleet_member_view, fleet_view, server_diff
 
 
 class FleetRun:
@@ -41,12 +42,17 @@ class FleetRun:
         check_mode: bool = False,
         clock: Clock = SYSTEM_CLOCK,
         poll_budget: float = DEFAULT_POLL_BUDGET,
+        report: Callable[[str], None] | None = None,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
     ) -> None:
         self._options = options
         self._servers = list(dict.fromkeys(servers))
         self._concurrency = max(1, concurrency)
         self._check_mode = check_mode
         self._clock = clock
+        # A line every progress_interval seconds through report (the action plugin's display), while servers work.
+        self._progress = FleetProgress(len(self._servers), clock)
+        self._report, self._progress_interval = report, progress_interval
         api = connect()
         bound_connections(getattr(api, "client", None), min(MAX_CONNECTIONS, self._concurrency))
         # One budget for every wait of the run: the lock polls, action polls and re-listings of all its servers.
@@ -55,13 +61,17 @@ class FleetRun:
 
     def _outcome(self, server: str) -> dict | TaskFailed:
         """The server's result, or its failure (with the result so far)."""
+        task = SnapshotTask(FleetTaskApi(self._shared.api, self._shared), dataclasses.replace(self._options, server=server), self._check_mode, self._clock)
+        self._progress.begin(server, task)
         try:
-            task = SnapshotTask(FleetTaskApi(self._shared.api, self._shared), dataclasses.replace(self._options, server=server), self._check_mode, self._clock)
-            return task.run()
+            result = task.run()
         except Exception as exc:  # pylint: disable=broad-exception-caught
             failed = TaskFailed.of(exc, f"server {server}")
             failed.partial.setdefault("changed", False)
+            self._progress.end(server, failed=True)
             return failed
+        self._progress.end(server, failed=False)
+        return result
 
     def _timed(self, server: str) -> tuple[str, dict | TaskFailed, float]:
         started = self._clock()
@@ -72,17 +82,23 @@ class FleetRun:
         """Every server's outcome and seconds, in the order given."""
         if not self._servers:
             return []
-        with ThreadPoolExecutor(max_workers=min(self._concurrency, len(self._servers))) as pool:
+        workers = min(self._concurrency, len(self._servers))
+        with ProgressTicker(self._progress, self._report, self._progress_interval), ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(self._timed, self._servers))
 
     def run(self) -> dict:
         """With ``servers``: every server's result, in the order given, and a summary."""
-        results = []
+        results, diffs = [], []
         for server, outcome, seconds in self.outcomes():
             failed = isinstance(outcome, TaskFailed)
             result = outcome.result() if isinstance(outcome, TaskFailed) else outcome
             results.append(fleet_member_view(result, server, seconds, failed=failed))
-        return fleet_view(results)
+            if "diff" in result:
+                diffs.append(server_diff(server, result["diff"]))
+        view = fleet_view(results)
+        if diffs:
+            view["diff"] = diffs
+        return view
 
     def run_one(self) -> dict:
         """With ``server``: the one server's result; raises its ``TaskFailed``."""

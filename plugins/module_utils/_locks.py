@@ -25,6 +25,7 @@ class LockReport:
 
     waited: float = 0.0
     seen: dict = field(default_factory=dict)
+    waiting_since: float | None = None  # while a wait runs: when it began (the deadline's clock), for the progress line
 
     def record(self, actions: list[Action]) -> None:
         """Remember actions seen running."""
@@ -71,6 +72,8 @@ def wait_until_unlocked(
             report.record(actions)
             if not actions:
                 return
+            if report.waiting_since is None:
+                report.waiting_since = deadline.now()
             if actions[0]["id"] != blocking_id:
                 if blocking_id is not None:
                     pacer = ProgressPacer(backoff, deadline.now)
@@ -80,6 +83,7 @@ def wait_until_unlocked(
             actions = None
     finally:
         report.waited += deadline.elapsed() - started
+        report.waiting_since = None
 
 
 @dataclass(frozen=True)

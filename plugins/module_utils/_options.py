@@ -14,7 +14,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import retention_rules
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels, check_non_negative, parse_duration
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import (
+    InvalidOption,
+    check_description,
+    check_labels,
+    check_non_negative,
+    check_server,
+    parse_duration,
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,7 @@ class SnapshotOptions:
         """
         check_non_negative(params, ("lock_timeout", "wait_timeout", "shutdown_timeout"))
         targets(params)
-        if params.get("description") is not None and not params["description"].strip():
-            raise InvalidOption("description must not be empty: leave it out for the default <server>-<date>")
+        check_description(params.get("description"))
         rules = retention_rules(params.get("keep"), params.get("retention"))
         for name in ("keep", "retention", "protect", "shutdown"):
             if params.get(name) not in (None, False) and not params.get("wait", True):
@@ -85,8 +91,7 @@ def targets(params: dict[str, Any]) -> list[str]:
     """The servers the task is for: ``server`` as a fleet of one, or ``servers`` (duplicates once), each checked."""
     values = [params["server"]] if params.get("servers") is None else list(params["servers"])
     for value in values:
-        if value is None or not str(value).strip():
-            raise InvalidOption("server must be the name or ID of a server" if params.get("servers") is None else "servers must be names or IDs, not empty")
+        check_server(value, "server" if params.get("servers") is None else "each of servers")
     if params.get("servers") is not None and params.get("concurrency", 1) < 1:
         raise InvalidOption(f"concurrency must be 1 or more, got {params['concurrency']}")
     return [str(value) for value in dict.fromkeys(values)]

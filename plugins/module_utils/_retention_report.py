@@ -16,6 +16,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import S
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import DELETED, KEPT, RULES, storage_cost
 
 PROTECTED_MEANWHILE = "kept: protected since it was listed"
+NOT_TRIED = "kept: not tried, rotation stopped at a failed deletion"
 _FREE = {"net": "0", "gross": "0"}
 _AMOUNTS = ("size_gb", "monthly_net", "monthly_gross")
 
@@ -25,12 +26,14 @@ def describe_rules(rules: dict) -> str:
     return ", ".join(f"{rule} {rules[rule]}" for rule in RULES if rules.get(rule))
 
 
-def settle(plan: dict, deleted_ids: set) -> dict:
-    """The plan as carried out: a snapshot it meant to delete that stayed (protected meanwhile) is kept."""
+def settle(plan: dict, deleted_ids: set, reasons: dict | None = None) -> dict:
+    """The plan as carried out: a snapshot it meant to delete that stayed is kept, with the reason from ``reasons``
+    (its ID to ``kept: ...``; protected meanwhile when not given)."""
     stayed = set(plan["delete"]) - set(deleted_ids)
     if not stayed:
         return plan
-    entries = [dict(entry, fate=KEPT, reason=PROTECTED_MEANWHILE) if entry["id"] in stayed else entry for entry in plan["snapshots"]]
+    reasons = reasons or {}
+    entries = [dict(entry, fate=KEPT, reason=reasons.get(entry["id"], PROTECTED_MEANWHILE)) if entry["id"] in stayed else entry for entry in plan["snapshots"]]
     return {"delete": [image_id for image_id in plan["delete"] if image_id not in stayed], "snapshots": entries}
 
 

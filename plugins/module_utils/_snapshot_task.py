@@ -18,7 +18,7 @@ from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import ActionFailed, describe_actions, wait_for_action, wait_for_snapshot
 from ansible_collections.lockaware.hcloud.plugins.module_utils._create import CreateProtocol, Sent
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, brief, doing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, locked_message
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
@@ -36,7 +36,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._power import Pow
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, plan_retention
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import describe_rules, retention_view, settle
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import NOT_TRIED, PROTECTED_MEANWHILE, describe_rules, retention_view, settle
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import in_series, rotation_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
@@ -117,17 +117,17 @@ class SnapshotTask:
             self._predict_create()
         else:
             self._create_consistently()
-        if self.options.retention and ((self.state.snapshot or {}).get("status") == "available" or self.state.predicted):
+        if self.options.retention and self._rotation_subject() is not None:
             self._rotate(self.options.retention)
         return self._finish(before)
 
     def _found(self, image: Any, how: str) -> None:
         self.state.snapshot = image
-        self.state.msg = f"snapshot {image['id']} ({image['description']}) of server {self._name} {how}"
+        self.state.msg = f"snapshot {image['id']} ({brief(image['description'])}) of server {self._name} {how}"
 
     def _adopt(self, image: Any) -> None:
         self.state.outcome, self.state.adopted, self.state.snapshot = "adopted", True, image
-        self.state.msg = f"adopted snapshot {image['id']} ({image['description']}) of server {self._name}, which is being created"
+        self.state.msg = f"adopted snapshot {image['id']} ({brief(image['description'])}) of server {self._name}, which is being created"
         if self.options.wait and not self.check_mode:
             with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
                 self.state.snapshot = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep)[0]
@@ -148,7 +148,7 @@ class SnapshotTask:
         cycle = self.options.shutdown and self.server["status"] == "running"
         steps = [f"wait for {describe_actions(running)} on {self._name} (at most {self.options.lock_timeout} s)"] if running else []
         steps += [f"shut {self._name} down"] if cycle else []
-        steps.append(f"create snapshot {new_description(self.options, self.server, self.clock.now())!r} of server {self._name}")
+        steps.append(f"create snapshot {brief(repr(new_description(self.options, self.server, self.clock.now())))} of server {self._name}")
         steps += [f"power {self._name} on again"] if cycle else []
         self.state.changed, self.state.outcome, self.state.msg = True, "created", "would " + ", then ".join(steps)
         self.state.predicted = predicted_snapshot(self.options, self.server, self.clock.now())
@@ -181,7 +181,7 @@ class SnapshotTask:
                 return sent
             image = sent.image
             self.state.changed, self.state.outcome, self.state.snapshot, self.state.action = True, "created", image, sent.action
-            self.state.msg = f"created snapshot {image['id']} ({description}) of server {self._name}"
+            self.state.msg = f"created snapshot {image['id']} ({brief(description)}) of server {self._name}"
             if not self.options.wait:
                 return sent
             try:
@@ -221,14 +221,35 @@ class SnapshotTask:
             self._series_listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
         return next((image for image in self._series_listing if image["id"] == image_id), None)
 
+    def _rotation_subject(self) -> dict | None:
+        """The snapshot this run rotates after, as it is (or will be) once available; None: no rotation.
+
+        One rule for check mode and a real run: rotation follows the run's snapshot once it is available, be it
+        created, found or adopted. Check mode cannot wait, so an adopted snapshot still being created stands in as
+        the available snapshot a real run would wait for, and check mode's prediction for the one it would create.
+        It counts as the newest of the series when it belongs to the series (made by this collection with all of
+        ``labels``); another client's snapshot is not in the series, so the series keeps its own ``keep`` beside it.
+        """
+        if self.state.predicted:
+            return self.state.predicted
+        snapshot = self.state.snapshot or {}
+        if snapshot.get("status") == "available":
+            return snapshot
+        if self.check_mode and self.state.adopted and snapshot.get("status") == "creating":
+            return dict(snapshot, status="available")
+        return None
+
     def _rotate(self, rules: dict) -> None:
-        """Delete what the rules do not keep of the series, the new snapshot (or check mode's prediction) kept first."""
+        """Delete what the rules do not keep of the series, the new snapshot (or check mode's prediction) kept first.
+
+        The result says what happened: a deletion that failed (and those not tried after it) are reported kept.
+        """
         listing = self._series_listing
         if listing is None:
             with doing(f"listing the snapshot series of server {self._name} for rotation"):
                 listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
         self._series_read = [image for image in listing if is_live_snapshot_of(image, self.server["id"])]
-        current = self.state.predicted or self.state.snapshot or {}
+        current = self._rotation_subject() or {}
         series = [
             image
             for image in rotation_series(listing, current or None)
@@ -240,29 +261,37 @@ class SnapshotTask:
         doomed = [by_id[image_id] for image_id in plan["delete"]]
         price = read_price(self.api)
         predicted_id = new_id if self.state.predicted else None
-        self.state.retention = retention_view(rules, plan, series, price, predicted_id)
-        self._delete(doomed)
-        plan = settle(plan, {image["id"] for image in self.state.deleted})
-        self.state.retention = retention_view(rules, plan, series, price, predicted_id)
+        stayed: dict = {}
+        try:
+            self._delete(doomed, stayed)
+        finally:
+            plan = settle(plan, {image["id"] for image in self.state.deleted}, stayed)
+            self.state.retention = retention_view(rules, plan, series, price, predicted_id)
         if plan["delete"]:
             verb = "would delete" if self.check_mode else "deleted"
             ids = ", ".join(str(image_id) for image_id in plan["delete"])
             why = f"to keep {self.options.keep}" if self.options.keep else f"by the retention rules ({describe_rules(rules)})"
             self.state.msg += f"; {verb} {len(plan['delete'])} older snapshot(s) of the series ({ids}) {why}"
 
-    def _delete(self, images: list) -> None:
+    def _delete(self, images: list, stayed: dict | None = None) -> None:
+        """Delete ``images`` in order; ``stayed`` gets the reason of each one that was not deleted (a failure stops)."""
+        stayed = {} if stayed is None else stayed
         for image in images:
-            self.state.changed = True
             if not self.check_mode:
-                with doing(f"deleting snapshot {image['id']} ({image['description']}) of server {self._name}"):
+                with doing(f"deleting snapshot {image['id']} ({brief(image['description'])}) of server {self._name}"):
                     try:
                         self.api.delete_image(image["id"])
                     except Exception as exc:
                         if error_code(exc) == "protected":  # protected by someone since it was listed: it stays
                             self.state.warnings.append(f"snapshot {image['id']} was protected meanwhile and was kept")
+                            stayed[image["id"]] = PROTECTED_MEANWHILE
                             continue
                         if error_code(exc) != "not_found":
+                            stayed[image["id"]] = f"kept: the deletion failed ({error_code(exc) or type(exc).__name__})"
+                            done = {gone["id"] for gone in self.state.deleted} | set(stayed)
+                            stayed.update((later["id"], NOT_TRIED) for later in images if later["id"] not in done)
                             raise
+            self.state.changed = True
             self.state.deleted.append(image)
 
     # state=absent -----------------------------------------------------------------------------------------
@@ -274,7 +303,7 @@ class SnapshotTask:
         if plan.left:
             self.state.warnings.append(f"left {len(plan.left)} matching snapshot(s) not made by this collection: set include_unmanaged=true to delete them")
         if plan.blocked:
-            reasons = "; ".join(f"snapshot {image['id']} ({image['description']}, {blocked_reason(image)})" for image in plan.blocked)
+            reasons = "; ".join(f"snapshot {image['id']} ({brief(image['description'])}, {blocked_reason(image)})" for image in plan.blocked)
             raise TaskFailed(f"cannot delete {reasons}: nothing was deleted")
         self._delete(plan.delete)
         if plan.delete:

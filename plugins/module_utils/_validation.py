@@ -34,6 +34,21 @@ def parse_duration(value: Any, option: str) -> float:
     return seconds
 
 
+def check_server(value: Any, option: str = "server") -> str:
+    """A server's name or ID as given (``server``, an element of ``servers``): not empty."""
+    if value is None or not str(value).strip():
+        raise InvalidOption(f"{option} must be the name or ID of a server, got {value!r}")
+    return str(value)
+
+
+def check_description(value: Any) -> None:
+    """``description``, when set, is not empty (the same rule for every module of the collection)."""
+    if value is not None and not str(value).strip():
+        raise InvalidOption(
+            "description must not be empty: leave it out for the default <server>-<date> (snapshot) or to select every description (snapshot_info)"
+        )
+
+
 def label_key_problem(key: str) -> str | None:
     """Why ``key`` is not a valid Hetzner Cloud label key, or None."""
     prefix, slash, name = key.rpartition("/")

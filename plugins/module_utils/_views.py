@@ -42,6 +42,11 @@ def diff_view(before: list[dict], after: list[dict]) -> dict:
     return {"before": {"snapshots": [diff_line(image) for image in before]}, "after": {"snapshots": [diff_line(image) for image in after]}}
 
 
+def server_diff(server: str, diff: dict) -> dict:
+    """One server's ``diff`` in a fleet's list of diffs, headed with the server's name."""
+    return dict(diff, before_header=f"{server}: snapshots before", after_header=f"{server}: snapshots after")
+
+
 def fleet_view(results: list[dict]) -> dict:
     """With ``servers``: ``results``, ``summary``, ``failed_servers``, and the message."""
     summary = dict.fromkeys(OUTCOMES, 0)

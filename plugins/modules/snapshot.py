@@ -50,6 +50,15 @@ options:
         slowest server. Lower it to spread the snapshots (and the load on the project's storage) over time.
     type: int
     default: 256
+  progress_interval:
+    description:
+      - "With O(servers), while the servers are worked on, a line every O(progress_interval) seconds says where the fleet
+        stands, at default verbosity, for example '12 of 200 done after 4m: 180 snapshots being made, 8 waiting for a lock
+        (longest 4m)'. V(0) prints nothing."
+      - Printed by the action plugin on the controller (in AWX, one job event per line); a task delegated to another
+        host prints nothing.
+    type: int
+    default: 30
   poll_budget:
     description:
       - The share of the project's API rate limit that the task's waits may use together, as a number between 0 and 1.
@@ -152,13 +161,18 @@ options:
         keeps are deleted. Unlike newer restic versions, the oldest snapshot is not kept in addition when a rule has
         fewer periods than it allows.
       - The new snapshot (this run's, or the one found or adopted) always counts as kept, and as the newest, so it fills
-        the first place of every rule. Protected snapshots fill their place like any available one (they are real,
-        restorable snapshots) and are never deleted. Snapshots still being created or unavailable fill no place and
+        the first place of every rule, when it is part of the series. A snapshot found or adopted that another client
+        made (it lacks the C(lockaware.hcloud/managed) label) is not part of it; the series keeps its own rules beside
+        it, so the server holds one snapshot more. Check mode, which cannot wait for an adopted snapshot, plans as if it
+        were available, and so predicts what a real run deletes.
+      - Protected snapshots fill their place like any available one (they are real, restorable snapshots) and are never
+        deleted. Snapshots still being created or unavailable fill no place and
         are never deleted. Snapshots of other servers or series and snapshots this collection did not create are not
         part of the series.
       - Rotation happens only after the new snapshot is available. The result's RV(retention) lists every snapshot of
         the series with its fate and the rule behind it, and what the series costs; check mode shows the same plan
-        without deleting, diff mode the series before and after.
+        without deleting, diff mode the series before and after. A deletion that fails stops rotation; the result
+        then reports that snapshot and those not tried after it as kept, with the reason.
       - Every rule is a count of 0 or more (0, or left out, turns it off); at least one must be 1 or more.
       - Needs O(wait=true). Use M(lockaware.hcloud.snapshot_info) with O(lockaware.hcloud.snapshot_info#module:retention)
         to see what rules would keep before using them.
@@ -445,7 +459,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_non_negative
 
 
 def argument_spec():
@@ -456,6 +470,7 @@ def argument_spec():
         servers={"type": "list", "elements": "str"},
         concurrency={"type": "int", "default": 256},
         poll_budget={"type": "float", "default": 0.25},
+        progress_interval={"type": "int", "default": 30},
         state={"type": "str", "choices": ["present", "absent"], "default": "present"},
         description={"type": "str"},
         labels={"type": "dict", "default": {}},
@@ -489,13 +504,26 @@ def argument_rules():
     return {"required_one_of": [("server", "servers")], "mutually_exclusive": [("server", "servers")]}
 
 
-def run(params, check_mode=False):
-    """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one."""
+def run(params, check_mode=False, report=None):
+    """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one.
+
+    ``report``, if given, gets a line on the fleet's progress every ``progress_interval`` seconds (with ``servers``).
+    """
     try:
         options = SnapshotOptions.from_params(params)
         budget = check_poll_budget(params["poll_budget"])
+        check_non_negative(params, ("progress_interval",))
         connect = functools.partial(HcloudApi.connect, params["api_token"], params["api_endpoint"], params["request_timeout"])
-        fleet = FleetRun(connect, options, targets(params), params["concurrency"], check_mode=check_mode, poll_budget=budget)
+        fleet = FleetRun(
+            connect,
+            options,
+            targets(params),
+            params["concurrency"],
+            check_mode=check_mode,
+            poll_budget=budget,
+            report=report if params["servers"] is not None else None,
+            progress_interval=params["progress_interval"],
+        )
     except (InvalidOption, ClientConfigError) as exc:
         raise TaskFailed(str(exc)) from exc
     if params["servers"] is None:

@@ -131,7 +131,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import r
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES, hold_reason, plan_retention, retention_rules
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_view
 from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_description, check_labels, check_server
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
 
 
@@ -185,7 +185,12 @@ def retention_plan(api, params, rules):
 
 
 def checked_rules(params):
-    """The rules of ``retention`` or ``keep``, or None; ``InvalidOption`` before anything is read."""
+    """The rules of ``retention`` or ``keep``, or None, the other options checked as the snapshot module checks them;
+    ``InvalidOption`` before anything is read."""
+    if params.get("server") is not None:
+        check_server(params["server"])
+    check_description(params.get("description"))
+    check_labels(params.get("labels"))
     rules = retention_rules(params.get("keep"), params.get("retention"))
     if rules is not None and not params.get("server"):
         raise InvalidOption("retention needs server: a plan is for the series of one server (the snapshots it made of that server)")

@@ -20,6 +20,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
@@ -106,6 +107,11 @@ class InProcessAction(ActionBase):
     def work(self, params: dict, check_mode: bool) -> dict:
         """The module's result for validated ``params``; raises ``TaskFailed``."""
         raise NotImplementedError
+
+    def progress_line(self, line: str) -> None:
+        """Show a line on the task's progress at default verbosity (from a worker, Ansible forwards it to the main
+        process, which prints it between the task's header and its result)."""
+        Display().display(f"{self.MODULE}: {line}")
 
     def run(self, tmp: str | None = None, task_vars: dict | None = None) -> dict:
         result = super().run(tmp, task_vars)

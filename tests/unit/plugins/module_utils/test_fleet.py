@@ -180,3 +180,14 @@ def test_server_and_servers_of_one_send_the_same_requests(clock, value):
     paths = {path for _method, path, _params in sent[0]}
     assert "/servers/1/actions" in paths
     assert not paths & {"/servers/actions", "/actions"}
+
+
+def test_diff_mode_shows_each_servers_snapshots_before_and_after(fleet):
+    _fake, _connections, run = fleet
+    result = run(["web1", "web2"]).run()
+    headers = [(diff["before_header"], diff["after_header"]) for diff in result["diff"]]
+    assert headers == [("web1: snapshots before", "web1: snapshots after"), ("web2: snapshots before", "web2: snapshots after")]
+    for diff, entry in zip(result["diff"], result["results"], strict=True):
+        assert diff["before"] == {"snapshots": []}
+        assert diff["after"] == {"snapshots": [f"{entry['snapshot']['id']}: {entry['snapshot']['description']} (available)"]}
+    assert all("diff" not in entry for entry in result["results"])

@@ -242,6 +242,23 @@ def test_an_id_missing_from_an_answer_is_read_on_its_own(setup):
     assert shared.action(2)["status"] == "success"  # seen, not waited on until the timeout
 
 
+def test_an_action_the_api_no_longer_knows_fails_its_own_waiter_only(setup):
+    api, clock, shared = setup
+    for action_id in (1, 2, 3):
+        shared.action(action_id)
+    api.hidden = {2}
+    gone = APIException(code="not_found", message="action not found", details=None, correlation_id="abc")
+    api.action = lambda action_id: (_ for _ in ()).throw(gone) if action_id == 2 else api._action(action_id)  # pylint: disable=protected-access
+    api.actions[3] = {"id": 3, "status": "success", "command": "create_image"}
+    clock.now += 12.0
+    assert shared.action(1)["status"] == "running"  # the poll that met the 404 did not fail this waiter
+    assert shared.action(3)["status"] == "success"
+    ended = shared.action(2)
+    assert ended["status"] == "error"
+    assert ended["error"]["code"] == "not_found"
+    assert "no longer knows action 2" in ended["error"]["message"]
+
+
 def stuck_waits(fleet, seconds, share=0.25, limit=3600, remaining=None):
     """``fleet`` waiters, each looking every 0.5 s for ``seconds``, at actions whose progress stays 0."""
     api, clock = RecordingApi(), Clock()

@@ -1020,3 +1020,49 @@ def test_without_keep_the_new_snapshot_is_read_on_its_own(make_api, run):
     assert result["snapshot"]["status"] == "available"
     assert len(api.calls_to("image")) == 1
     assert api.calls_to("series") == []
+
+
+# One rotation rule for check mode and a real run, also after an adoption ------------------------------------
+
+
+@pytest.mark.parametrize("managed", [True, False], ids=["ours", "another-clients"])
+def test_check_mode_predicts_the_rotation_a_real_run_makes_after_an_adoption(make_api, run, managed):
+    """An adopted snapshot of the series counts as the newest; another client's is not in the series, which keeps
+    its own ``keep`` beside it. Check mode, which cannot wait for it, predicts exactly what the real run deletes."""
+    images = [*rotation_fixture(), make_image(20, description=TODAY, status="creating", labels=SERIES, managed=managed)]
+    predicted = run(make_api(images), check_mode=True, labels=SERIES, keep=2)[0]
+    api = make_api(images)
+    real = run(api, labels=SERIES, keep=2)[0]
+    assert real["adopted"] and predicted["adopted"]
+    deleted = sorted(call[0] for call in api.calls_to("delete_image"))
+    # ours: 20 (the adopted one) and 1 stay; another client's: the series' own newest two, 1 and 2, stay beside it.
+    assert deleted == ([2, 4, 5] if managed else [4, 5])
+    assert sorted(image["id"] for image in predicted["deleted"]) == deleted
+    assert [entry["reason"] for entry in predicted["retention"]["snapshots"]] == [entry["reason"] for entry in real["retention"]["snapshots"]]
+
+
+def test_a_failed_deletion_is_reported_as_kept_not_as_deleted(make_api, run):
+    api = make_api(rotation_fixture())
+    api.delete_failures = {4: api_error("service_error", "try again later")}
+    with pytest.raises(TaskFailed) as raised:
+        run(api, labels=SERIES, keep=3)
+    result = raised.value.result()
+    reasons = {entry["id"]: (entry["fate"], entry["reason"]) for entry in result["retention"]["snapshots"]}
+    assert reasons[4] == ("kept", "kept: the deletion failed (service_error)")
+    assert reasons[5] == ("kept", "kept: not tried, rotation stopped at a failed deletion")
+    assert result["retention"]["cost"]["removed"]["count"] == 0
+    assert result["deleted"] == []
+    assert "deleting snapshot 4" in result["msg"]
+    assert sorted(api.images) == sorted([1, 2, 3, 4, 5, 6, 7, 8, 9, result["snapshot"]["id"]])
+
+
+def test_deletions_done_before_a_failure_are_reported_deleted(make_api, run):
+    api = make_api(rotation_fixture())
+    api.delete_failures = {5: api_error("service_error")}
+    with pytest.raises(TaskFailed) as raised:
+        run(api, labels=SERIES, keep=3)
+    result = raised.value.result()
+    fates = {entry["id"]: entry["fate"] for entry in result["retention"]["snapshots"]}
+    assert (fates[4], fates[5]) == ("deleted", "kept")
+    assert [image["id"] for image in result["deleted"]] == [4]
+    assert result["retention"]["cost"]["removed"]["count"] == 1

@@ -56,7 +56,7 @@ def test_main_fails_when_a_server_of_the_fleet_fails_after_trying_all(monkeypatc
     ("args", "fragment"),
     [
         ({"server": "web1", "keep": 0}, "keep must be 1 or more"),
-        ({"servers": ["web1", " "]}, "servers must be names or IDs, not empty"),
+        ({"servers": ["web1", " "]}, "each of servers must be the name or ID of a server"),
         ({"servers": ["web1"], "concurrency": 0}, "concurrency must be 1 or more, got 0"),
         ({"server": "web1", "api_endpoint": "ftp://x"}, "api_endpoint must be an http:// or https:// URL"),
     ],

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import SNAPSHOT_KEYS
 from ansible_collections.lockaware.hcloud.plugins.modules import snapshot_info
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import NOW, FakeApi, make_image, make_server
@@ -45,4 +47,19 @@ def test_bad_labels_fail_before_listing(monkeypatch):
     failed, result, transports = run_main(monkeypatch, snapshot_info, project(), {"api_token": TOKEN, "labels": {"bad key!": "x"}})
     assert failed
     assert "invalid key 'bad key!'" in result["msg"]
+    assert all(not transport.calls for transport in transports)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"server": ""}, "server must be the name or ID of a server, got ''"),
+        ({"server": "  "}, "server must be the name or ID of a server"),
+        ({"description": ""}, "description must not be empty"),
+    ],
+)
+def test_the_snapshot_modules_option_checks_apply_before_listing(monkeypatch, given, message):
+    failed, result, transports = run_main(monkeypatch, snapshot_info, project(), dict({"api_token": TOKEN}, **given))
+    assert failed
+    assert message in result["msg"]
     assert all(not transport.calls for transport in transports)
