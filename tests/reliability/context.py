@@ -40,8 +40,9 @@ class Outcome:
 class RunContext:
     """One run of one scenario: the bench, a seeded ``random.Random``, the outcome, and helpers that count as they go."""
 
-    def __init__(self, bench: Bench, seed: int, run_index: int) -> None:
+    def __init__(self, bench: Bench, seed: int, run_index: int, fast: bool = False) -> None:
         self.bench = bench
+        self.fast = fast  # the suite's fast subset (make test): a scenario may try a seeded part of its cases
         self.control = bench.control
         self.seed = seed
         self.run_index = run_index

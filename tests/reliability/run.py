@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
         return 2
     partial = bool(args.fast or args.scenarios)
     started = time.monotonic()
-    rows, workroot = run_suite(chosen, args.runs, args.seed, properties=not partial and not args.no_properties, say=say, lanes=args.lanes)
+    rows, workroot = run_suite(chosen, args.runs, args.seed, properties=not partial and not args.no_properties, say=say, lanes=args.lanes, fast=args.fast)
     wall = time.monotonic() - started
     clear = report.all_clear(rows)
     command = " ".join([".venv/bin/python tests/reliability/run.py", *argv])

@@ -1,4 +1,4 @@
-"""The 23 scenarios (17 to 21: the real API's behaviours), by number: what each is called, the function that runs it, and the fast subset."""
+"""The scenarios (17 to 21: the real API's behaviours; 24 to 27: the collection as it is operated), by number: what each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import scenarios_faults
 import scenarios_locks
+import scenarios_operated
 import scenarios_real_api
 import scenarios_retention
 import scenarios_safety
@@ -59,6 +60,7 @@ SCENARIOS = (
     Scenario(21, "api-2026", "no datacenters, no deprecated calls, read-only token", scenarios_real_api.api_2026, 40),
     Scenario(22, "steady-churn", "steady state, keep 7, 200 servers, another client churning", scenarios_steady.steady_churn, 60),
     Scenario(23, "retention-year", "retention rules over a year of history, 20 servers", scenarios_retention.retention_year, 60),
+    Scenario(27, "exit-status", "exit status and recap: every failure kind, 3 playbooks", scenarios_operated.exit_status, 60, fast=True),
 )
 
 

@@ -59,9 +59,9 @@ def run_seed(base_seed: int, scenario: Scenario, run_index: int) -> int:
     return base_seed * 10_000 + scenario.number * 100 + run_index
 
 
-def run_once(bench: Bench, scenario: Scenario, seed: int, run_index: int) -> Outcome:
+def run_once(bench: Bench, scenario: Scenario, seed: int, run_index: int, fast: bool = False) -> Outcome:
     """One run of one scenario; a crash of the scenario code is a failed run, not a crashed suite."""
-    ctx = RunContext(bench, seed, run_index)
+    ctx = RunContext(bench, seed, run_index, fast=fast)
     started = time.monotonic()
     try:
         scenario.run(ctx)
@@ -72,12 +72,12 @@ def run_once(bench: Bench, scenario: Scenario, seed: int, run_index: int) -> Out
     return ctx.outcome
 
 
-def run_scenario(bench: Bench, scenario: Scenario, runs: int, base_seed: int, say: Callable[[str], None]) -> Row:
-    """One scenario ``runs`` times."""
+def run_scenario(bench: Bench, scenario: Scenario, runs: int, base_seed: int, say: Callable[[str], None], fast: bool = False) -> Row:
+    """One scenario ``runs`` times (``fast``: the suite's fast subset, which a scenario may run a part of)."""
     row = Row(scenario.label)
     for run_index in range(runs):
         seed = run_seed(base_seed, scenario, run_index)
-        outcome = run_once(bench, scenario, seed, run_index)
+        outcome = run_once(bench, scenario, seed, run_index, fast)
         row.outcomes.append(outcome)
         verdict = "passed" if outcome.passed else "FAILED"
         say(f"{scenario.label} run {run_index + 1}/{runs} (seed {seed}): {verdict} in {outcome.seconds:.1f} s")
@@ -160,7 +160,9 @@ def check_deprecated_marks(bench: Bench) -> str:
     return observe.show_request(marked[-1])
 
 
-def run_suite(scenarios: list[Scenario], runs: int, base_seed: int, properties: bool, say: Callable[[str], None], lanes: int = 2) -> tuple[list[Row], Path]:
+def run_suite(
+    scenarios: list[Scenario], runs: int, base_seed: int, properties: bool, say: Callable[[str], None], lanes: int = 2, fast: bool = False
+) -> tuple[list[Row], Path]:
     """Run everything in ``lanes`` lanes side by side, each with a simulator of its own; returns the rows and the runs' files.
 
     A lane takes the next scenario (all its runs) or the property test from a queue, longest first, until the queue
@@ -170,7 +172,7 @@ def run_suite(scenarios: list[Scenario], runs: int, base_seed: int, properties: 
     workroot = make_workroot()
     say(f"the runs' files are under {workroot}")
     jobs: list[tuple[float, str, Callable[[Bench], Row]]] = [
-        (scenario.seconds * runs, scenario.label, functools.partial(run_scenario, scenario=scenario, runs=runs, base_seed=base_seed, say=say))
+        (scenario.seconds * runs, scenario.label, functools.partial(run_scenario, scenario=scenario, runs=runs, base_seed=base_seed, say=say, fast=fast))
         for scenario in scenarios
     ]
     if properties:
