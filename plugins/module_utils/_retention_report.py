@@ -26,14 +26,13 @@ def describe_rules(rules: dict) -> str:
     return ", ".join(f"{rule} {rules[rule]}" for rule in RULES if rules.get(rule))
 
 
-def settle(plan: dict, deleted_ids: set, reasons: dict | None = None) -> dict:
-    """The plan as carried out: a snapshot it meant to delete that stayed is kept, with the reason from ``reasons``
-    (its ID to ``kept: ...``; protected meanwhile when not given)."""
+def settle(plan: dict, deleted_ids: set, reasons: dict) -> dict:
+    """The plan as carried out: a snapshot it meant to delete that stayed is kept, with its reason from ``reasons``
+    (its ID to ``kept: ...``), or as not tried when a failed deletion stopped rotation before it."""
     stayed = set(plan["delete"]) - set(deleted_ids)
     if not stayed:
         return plan
-    reasons = reasons or {}
-    entries = [dict(entry, fate=KEPT, reason=reasons.get(entry["id"], PROTECTED_MEANWHILE)) if entry["id"] in stayed else entry for entry in plan["snapshots"]]
+    entries = [dict(entry, fate=KEPT, reason=reasons.get(entry["id"], NOT_TRIED)) if entry["id"] in stayed else entry for entry in plan["snapshots"]]
     return {"delete": [image_id for image_id in plan["delete"] if image_id not in stayed], "snapshots": entries}
 
 

@@ -36,7 +36,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._power import Pow
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, plan_retention
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import NOT_TRIED, PROTECTED_MEANWHILE, describe_rules, retention_view, settle
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import PROTECTED_MEANWHILE, describe_rules, retention_view, settle
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import in_series, rotation_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
@@ -274,25 +274,28 @@ class SnapshotTask:
             self.state.msg += f"; {verb} {len(plan['delete'])} older snapshot(s) of the series ({ids}) {why}"
 
     def _delete(self, images: list, stayed: dict | None = None) -> None:
-        """Delete ``images`` in order; ``stayed`` gets the reason of each one that was not deleted (a failure stops)."""
+        """Delete ``images`` in order; ``stayed`` gets the reason of each one that stays (a failure stops the loop)."""
         stayed = {} if stayed is None else stayed
         for image in images:
-            if not self.check_mode:
-                with doing(f"deleting snapshot {image['id']} ({brief(image['description'])}) of server {self._name}"):
-                    try:
-                        self.api.delete_image(image["id"])
-                    except Exception as exc:
-                        if error_code(exc) == "protected":  # protected by someone since it was listed: it stays
-                            self.state.warnings.append(f"snapshot {image['id']} was protected meanwhile and was kept")
-                            stayed[image["id"]] = PROTECTED_MEANWHILE
-                            continue
-                        if error_code(exc) != "not_found":
-                            stayed[image["id"]] = f"kept: the deletion failed ({error_code(exc) or type(exc).__name__})"
-                            done = {gone["id"] for gone in self.state.deleted} | set(stayed)
-                            stayed.update((later["id"], NOT_TRIED) for later in images if later["id"] not in done)
-                            raise
-            self.state.changed = True
-            self.state.deleted.append(image)
+            if self.check_mode or self._delete_one(image, stayed):
+                self.state.changed = True
+                self.state.deleted.append(image)
+
+    def _delete_one(self, image: dict, stayed: dict) -> bool:
+        """``DELETE`` one snapshot: False when it stays (protected since it was listed); raises on a failure."""
+        with doing(f"deleting snapshot {image['id']} ({brief(image['description'])}) of server {self._name}"):
+            try:
+                self.api.delete_image(image["id"])
+            except Exception as exc:
+                code = error_code(exc)
+                if code == "protected":  # protected by someone since it was listed: it stays
+                    self.state.warnings.append(f"snapshot {image['id']} was protected meanwhile and was kept")
+                    stayed[image["id"]] = PROTECTED_MEANWHILE
+                    return False
+                if code != "not_found":  # already gone counts as deleted
+                    stayed[image["id"]] = f"kept: the deletion failed ({code or type(exc).__name__})"
+                    raise
+        return True
 
     # state=absent -----------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The scenarios (17 to 21: the real API's behaviours; 24 to 27: the collection as it is operated), by number: what each is called, the function that runs it, and the fast subset."""
+"""The scenarios by number (17 to 21: the real API's behaviours; 24 to 27: the collection as it is operated): what
+each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
 

@@ -49,8 +49,8 @@ def _fail_create(ctx: RunContext, server: str) -> None:
 
 def _fail_delete(ctx: RunContext, server: str) -> None:
     images = [image for image in ctx.control.state()["images"] if (image.get("created_from") or {}).get("id") == ctx.ids[server]]
-    for image in images:
-        ctx.control.faults([{"method": "DELETE", "path_regex": rf"^/v1/images/{image['id']}$", "mode": "respond", "status": 500, "code": "server_error", "times": 0}])
+    rule = {"method": "DELETE", "mode": "respond", "status": 500, "code": "server_error", "times": 0}
+    ctx.control.faults([dict(rule, path_regex=rf"^/v1/images/{image['id']}$") for image in images])
 
 
 KINDS = (
