@@ -440,11 +440,13 @@ import functools
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import cancel_on_signals
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 
 
@@ -489,13 +491,16 @@ def argument_rules():
     return {"required_one_of": [("server", "servers")], "mutually_exclusive": [("server", "servers")]}
 
 
-def run(params, check_mode=False):
-    """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one."""
+def run(params, check_mode=False, clock=SYSTEM_CLOCK):
+    """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one.
+
+    ``clock`` is what every wait runs on: ``_cancel.cancel_on_signals()`` gives one that SIGINT and SIGTERM cancel.
+    """
     try:
         options = SnapshotOptions.from_params(params)
         budget = check_poll_budget(params["poll_budget"])
         connect = functools.partial(HcloudApi.connect, params["api_token"], params["api_endpoint"], params["request_timeout"])
-        fleet = FleetRun(connect, options, targets(params), params["concurrency"], check_mode=check_mode, poll_budget=budget)
+        fleet = FleetRun(connect, options, targets(params), params["concurrency"], check_mode=check_mode, clock=clock, poll_budget=budget)
     except (InvalidOption, ClientConfigError) as exc:
         raise TaskFailed(str(exc)) from exc
     if params["servers"] is None:
@@ -512,7 +517,8 @@ def main():
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
-        result = run(module.params, module.check_mode)
+        with cancel_on_signals() as clock:
+            result = run(module.params, module.check_mode, clock)
     except TaskFailed as failed:
         module.fail_json(**failed.result())
     module.exit_json(**result)
