@@ -81,6 +81,11 @@ def conflict(message: str = "the resource has changed during the request, please
     return ApiError(409, "conflict", message)
 
 
+def uniqueness_error(field: str, message: str) -> ApiError:
+    """409 ``uniqueness_error``: a field that must be unique in the project (a server's name) is taken."""
+    return ApiError(409, "uniqueness_error", message, {"fields": [{"name": field}]})
+
+
 def deprecated_api_endpoint(message: str) -> ApiError:
     """410 ``deprecated_api_endpoint``."""
     return ApiError(410, "deprecated_api_endpoint", message)

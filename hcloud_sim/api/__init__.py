@@ -22,6 +22,7 @@ def build_router() -> Router[Backend]:
             ("GET", "/v1/servers/actions", actions.list_resource_type_actions("server")),
             ("GET", "/v1/servers/actions/{id}", actions.get_resource_type_action("server")),
             ("GET", "/v1/servers/{id}", servers.get_server),
+            ("PUT", "/v1/servers/{id}", servers.update_server),
             ("GET", "/v1/servers/{id}/actions", actions.list_resource_actions("server")),
             ("GET", "/v1/servers/{id}/actions/{action_id}", deprecated(actions.get_resource_action("server"))),
             ("POST", "/v1/servers/{id}/actions/create_image", servers.create_image),

@@ -190,6 +190,18 @@ class ServersFamily:
         return self._server(server_id)
 
     @operation
+    def update_server(self, server_id: int, name: str | None = None, labels: dict[str, str] | None = None) -> Server:
+        """Rename a server (names are unique in the project) and replace its labels; no action, no lock."""
+        server = self._server(server_id)
+        if name is not None and name != server.name and any(other.name == name for other in self.store.servers.values()):
+            raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
+        if name is not None:
+            server.name = name
+        if labels is not None:
+            server.labels = dict(labels)
+        return server
+
+    @operation
     def power_action(self, server_id: int, command: str) -> Action:
         """Start ``shutdown``, ``poweroff``, ``poweron`` or ``reboot`` on a server."""
         server = self._server(server_id)

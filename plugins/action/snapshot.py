@@ -8,6 +8,7 @@ other than the controller runs that module there.
 
 from __future__ import annotations
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import cancel_on_signals
 from ansible_collections.lockaware.hcloud.plugins.modules import snapshot
 from ansible_collections.lockaware.hcloud.plugins.plugin_utils.in_process import InProcessAction
 
@@ -24,4 +25,6 @@ class ActionModule(InProcessAction):
         return snapshot.argument_rules()
 
     def work(self, params: dict, check_mode: bool) -> dict:
-        return snapshot.run(params, check_mode, report=self.progress_line)
+        # ansible-core ends a worker at once on SIGINT and SIGTERM: the task first puts its servers back (``_cancel``).
+        with cancel_on_signals() as clock:
+            return snapshot.run(params, check_mode, clock, report=self.progress_line)

@@ -155,6 +155,10 @@ class HcloudApi:
         """PUT the image's labels (all of them: the API replaces the set); returns the image."""
         return self.client.request("PUT", f"/images/{image_id}", json={"labels": labels})["image"]
 
+    def label_server(self, server_id: int, labels: dict) -> dict:
+        """PUT the server's labels (all of them: the API replaces the set); returns the server."""
+        return self.client.request("PUT", f"/servers/{server_id}", json={"labels": labels})["server"]
+
     def delete_image(self, image_id: int) -> None:
         """DELETE an image."""
         self.client.request("DELETE", f"/images/{image_id}")

@@ -80,6 +80,7 @@ class CreateProtocol:
                 found = self._made_meanwhile()
                 if found is not None:
                     return Sent(found=found)
+            self._clock.checkpoint()  # cancelled meanwhile: no new snapshot
             try:
                 with doing(f"creating a snapshot of server {self._name}"):
                     action, image = self._api.create_snapshot(self._server["id"], description, labels)

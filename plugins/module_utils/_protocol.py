@@ -72,5 +72,8 @@ class SnapshotApi(Protocol):
     def protect_image(self, image_id: int) -> dict:
         """Turn on delete protection; returns the action."""
 
+    def label_server(self, server_id: int, labels: dict) -> dict:
+        """PUT a server's labels (the whole set), once; returns the server."""
+
     def server_action(self, server_id: int, command: str) -> dict:
         """POST a power action (shutdown, poweroff, poweron); returns the action."""

@@ -343,6 +343,15 @@ class FleetTaskApi:
         """Own."""
         return self._own.protect_image(image_id)
 
-    def server_action(self, server_id: int, command: str) -> dict:
+    def label_server(self, server_id: int, labels: dict) -> dict:
         """Own."""
-        return self._own.server_action(server_id, command)
+        return self._own.label_server(server_id, labels)
+
+    def server_action(self, server_id: int, command: str) -> dict:
+        """Own; a ``locked`` answer means the shared list of running actions is stale."""
+        try:
+            return self._own.server_action(server_id, command)
+        except Exception as exc:
+            if error_code(exc) == "locked":
+                self._shared.forget_running(server_id)
+            raise

@@ -32,7 +32,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
     plan_present,
     predicted_snapshot,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerCycle, PowerReport
+from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerCycle, PowerReport, recover_power
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, plan_retention
@@ -75,12 +75,16 @@ class SnapshotTask:
         self.server: dict = {}
         self._series_read: list = []  # the series as rotation read it, for the diff
         self._series_listing: list | None = None  # the series read once this run's snapshot was made (rotation's read)
+        self._power_note = ""  # a server an interrupted run left off, powered on: the start of the msg
 
     def run(self) -> dict:
         """Run the task; returns the result, raises ``TaskFailed`` (with the result so far)."""
         try:
             with doing(f"looking up server {self.options.server}"):
+                self.clock.checkpoint()  # a fleet's task not begun when the run was cancelled does not begin
                 self.server = self.api.server(self.options.server)
+            if not self._recover_power():
+                return self._finish([])
             return self.present() if self.options.state == "present" else self.absent()
         except Exception as exc:
             failed = TaskFailed.of(exc)
@@ -102,6 +106,18 @@ class SnapshotTask:
 
     def _deadline(self, seconds: float | None) -> Deadline:
         return Deadline(seconds, clock=self.clock)
+
+    def _recover_power(self) -> bool:
+        """Power on the server if an interrupted run of this collection left it off (``_power_record``); False: skip."""
+        recovery = recover_power(self.api, self.server, self.options, self.lock, self.clock, self.check_mode)
+        self.server = recovery.server
+        self.state.power = recovery.report
+        self.state.warnings.extend(recovery.warnings)
+        self._power_note = recovery.note
+        if recovery.skipped_for is not None:
+            self._skip(recovery.skipped_for)
+            return False
+        return True
 
     # state=present ----------------------------------------------------------------------------------------
 
@@ -159,10 +175,13 @@ class SnapshotTask:
         if not self.options.shutdown:
             sent = self._create()
         else:
-            cycle = PowerCycle(self.api, self.server, self.options, self.lock, self.clock)
+            cycle = PowerCycle(self.api, self.server, self.options, self.lock, self.clock, self.state.power)
             self.state.power = cycle.report
-            with cycle:
-                sent = self._create() if cycle.skipped_for is None else Sent(skipped_for=cycle.skipped_for)
+            try:
+                with cycle:
+                    sent = self._create() if cycle.skipped_for is None else Sent(skipped_for=cycle.skipped_for)
+            finally:
+                self.state.warnings.extend(cycle.warnings)
         if sent.skipped_for is not None:
             self._skip(sent.skipped_for)
         elif sent.found is not None and sent.found["status"] == "available":
@@ -321,6 +340,8 @@ class SnapshotTask:
         return task_view(self.state, self.lock.as_result())
 
     def _finish(self, before: list) -> dict:
+        if self._power_note:
+            self.state.msg = f"{self._power_note}; {self.state.msg}" if self.state.msg else self._power_note
         # The series was read after this run's snapshot was made: that one was not there before.
         made = (self.state.snapshot or {}).get("id") if self.state.outcome == "created" else None
         listed = {image["id"] for image in before} | {made}

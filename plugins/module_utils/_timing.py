@@ -48,6 +48,13 @@ class Clock:
         """The wall clock, aware, in UTC."""
         return self._now()
 
+    def checkpoint(self) -> None:
+        """Before something new is started: a clock whose run was cancelled raises here (``_cancel``)."""
+
+    def shielded(self) -> Clock:
+        """The clock for putting things back after a cancellation: its sleeps always sleep (this one's do)."""
+        return self
+
 
 SYSTEM_CLOCK = Clock()
 

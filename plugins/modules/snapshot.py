@@ -206,6 +206,22 @@ options:
       - Take a consistent snapshot, as Hetzner recommends. Shut the server down gracefully first, create the snapshot,
         then power the server on again if it was running, also when the snapshot fails.
       - Needs O(wait=true).
+      - Right before the shutdown the server is labelled C(lockaware.hcloud/powered-off=<UTC time>) (for example
+        C(20261202T033000Z)); right after the power-on the label is removed. Both are a C(PUT /servers/{id}) of the
+        server's labels as read just before, with this one added or taken away; the server's other labels stay. While
+        the label is there (during the shutdown, the snapshot and the power-on, a few minutes), Terraform or
+        M(hetzner.hcloud.server) with O(hetzner.hcloud.server#module:labels) may see it as drift; a label they write
+        back meanwhile removes it, and with it the protection described next.
+      - A run that is cancelled (SIGINT, as Ctrl-C does; SIGTERM; SIGHUP) stops waiting, starts no new shutdown or
+        snapshot, waits for the snapshot being made (the server is locked until it ends, at most O(lock_timeout)
+        seconds), powers the server on again, removes the label, and fails. ansible-playbook waits for that after
+        SIGINT; after SIGTERM it ends at once and its worker process finishes the power-on on its own.
+      - A run that gets no chance (SIGKILL, which is how ansible-runner and AWX cancel a job, or a controller or an
+        execution environment that dies) leaves the label. The next run of any task of this module on that server
+        (alone, or among O(servers), whatever its options) that finds it off and labelled waits for its running
+        actions as O(on_locked) and O(lock_timeout) say, powers it on, removes the label, and says so in RV(power),
+        the message and a warning; check mode only says it would. A labelled server that is running only loses the
+        label. A server that is off without the label (powered off by somebody else) stays off.
     type: bool
     default: false
   shutdown_timeout:
@@ -439,14 +455,24 @@ deleted:
   type: list
   elements: dict
 power:
-  description: What O(shutdown) did.
-  returned: when O(shutdown=true)
+  description:
+    - What O(shutdown) did, and what the task did about a server an interrupted run of this module had left off
+      (labelled C(lockaware.hcloud/powered-off), see O(shutdown)).
+  returned: when O(shutdown=true), or when the server was left off by an interrupted run
   type: dict
   contains:
     initial_status: {description: "Server status before the task.", type: str, sample: running}
     shut_down: {description: "Whether the server was shut down gracefully.", type: bool, sample: true}
     powered_off: {description: "Whether it had to be powered off hard.", type: bool, sample: false}
     powered_on: {description: "Whether it was powered on again.", type: bool, sample: true}
+    recovered:
+      description: Whether the server had been left off by an interrupted run of this module and was powered on (in check mode, would be).
+      type: bool
+      sample: false
+    left_off_since:
+      description: When the interrupted run labelled the server (the label's value, UTC), if it had.
+      type: str
+      sample: 20261202T033000Z
 """
 
 import functools
@@ -454,11 +480,13 @@ import functools
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import cancel_on_signals
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_non_negative
 
 
@@ -504,9 +532,10 @@ def argument_rules():
     return {"required_one_of": [("server", "servers")], "mutually_exclusive": [("server", "servers")]}
 
 
-def run(params, check_mode=False, report=None):
+def run(params, check_mode=False, clock=SYSTEM_CLOCK, report=None):
     """Check every option, connect, then run the task for the servers: ``server`` is a fleet of one.
 
+    ``clock`` is what every wait runs on: ``_cancel.cancel_on_signals()`` gives one that SIGINT and SIGTERM cancel.
     ``report``, if given, gets a line on the fleet's progress every ``progress_interval`` seconds (with ``servers``).
     """
     try:
@@ -520,6 +549,7 @@ def run(params, check_mode=False, report=None):
             targets(params),
             params["concurrency"],
             check_mode=check_mode,
+            clock=clock,
             poll_budget=budget,
             report=report if params["servers"] is not None else None,
             progress_interval=params["progress_interval"],
@@ -540,7 +570,8 @@ def main():
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
     try:
-        result = run(module.params, module.check_mode)
+        with cancel_on_signals() as clock:
+            result = run(module.params, module.check_mode, clock)
     except TaskFailed as failed:
         module.fail_json(**failed.result())
     module.exit_json(**result)

@@ -144,6 +144,38 @@ class RunningPlaybook:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pgid, signal.SIGKILL)
 
+    def signal_group(self, signum: int) -> None:
+        """Send ``signum`` to the process group, as Ctrl-C (SIGINT) or a scheduler's stop (SIGTERM) does.
+
+        ansible-core 2.19 and later start each worker in a session of its own: the worker gets the signal only from
+        ansible-playbook, which passes SIGINT and SIGTERM on.
+        """
+        if signum == signal.SIGKILL:
+            self.killed = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pgid, signum)
+
+    def descendants(self) -> list[int]:
+        """The processes started by ansible-playbook (its workers, in sessions of their own), and theirs."""
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                parents[int(stat.parent.name)] = int(stat.read_text().rpartition(")")[2].split()[1])
+        found, frontier = [], [self.process.pid]
+        while frontier:
+            children = [pid for pid, parent in parents.items() if parent in frontier]
+            found += children
+            frontier = children
+        return found
+
+    def kill_tree(self) -> None:
+        """SIGKILL the group and every process it started: a controller that dies, or a job container removed."""
+        pids = self.descendants()
+        self.kill_group()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
     def group_alive(self) -> bool:
         """Whether any process of the group is still there."""
         try:

@@ -220,6 +220,44 @@ def test_update_delete_and_protect_images(api: CheckedApi) -> None:
     assert api.call("DELETE", "/images/1003", 403).json()["error"]["code"] == "forbidden"
 
 
+def test_update_server_name_and_labels(api: CheckedApi, control: SimControl) -> None:
+    web1 = server_id(control, "web1")
+    before = api.get(f"/servers/{web1}")["server"]
+    labels = dict(before["labels"], **{"lockaware.hcloud/powered-off": "20261202T033000Z", "just-a-key": ""})
+    updated = api.call("PUT", f"/servers/{web1}", 200, json={"labels": labels}).json()["server"]
+    assert (updated["name"], updated["labels"]) == ("web1", labels)
+    assert api.get(f"/servers/{web1}")["server"]["labels"] == labels
+    assert api.get("/servers?label_selector=lockaware.hcloud/powered-off")["servers"][0]["id"] == web1
+    renamed = api.call("PUT", f"/servers/{web1}", 200, json={"name": "web1.example.com"}).json()["server"]
+    assert (renamed["name"], renamed["labels"]) == ("web1.example.com", labels)  # labels not sent: kept
+    emptied = api.call("PUT", f"/servers/{web1}", 200, json={"labels": {}}).json()["server"]
+    assert emptied["labels"] == {}
+    assert api.call("PUT", f"/servers/{web1}", 200, json={"name": "web1.example.com"}).json()["server"]["name"] == "web1.example.com"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ({"name": "web2"}, 409, "uniqueness_error", "name"),
+        ({"name": "not a hostname"}, 400, "invalid_input", "name"),
+        ({"name": "-web"}, 400, "invalid_input", "name"),
+        ({"labels": {"hetzner.cloud/x": "y"}}, 400, "invalid_input", "labels"),
+        ({"labels": {"ok": "not: valid"}}, 400, "invalid_input", "labels"),
+        ({"labels": {"k": "v" * 64}}, 400, "invalid_input", "labels"),
+        ({"labels": {"ok": 1}}, 400, "invalid_input", "labels"),
+        ({"status": "off"}, 400, "invalid_input", "status"),
+    ],
+)
+def test_update_server_refusals(api: CheckedApi, control: SimControl, body: dict, status: int, code: str, field: str) -> None:
+    web1 = server_id(control, "web1")
+    before = api.get(f"/servers/{web1}")["server"]
+    error = api.call("PUT", f"/servers/{web1}", status, json=body).json()["error"]
+    assert (error["code"], error["details"]["fields"][0]["name"]) == (code, field)
+    after = api.get(f"/servers/{web1}")["server"]
+    assert (after["name"], after["labels"]) == (before["name"], before["labels"])
+    assert api.call("PUT", "/servers/999", 404, json={"labels": {}}).json()["error"]["code"] == "not_found"
+
+
 def test_catalogue(api: CheckedApi) -> None:
     locations = api.get("/locations")["locations"]
     assert "fsn1" in [location["name"] for location in locations]

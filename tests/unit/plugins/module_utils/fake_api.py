@@ -21,7 +21,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import p
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ACTIONS_ID_CAP = 25  # GET /actions?id= answers the first 25 ids only, as the real API does
-WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action", "label_image"})
+WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action", "label_image", "label_server"})
 SERVER_LABEL = "lockaware.hcloud/server"
 
 
@@ -54,6 +54,12 @@ class FakeClock:
     @property
     def slept(self):
         return sum(self.sleeps)
+
+    def checkpoint(self):
+        """Never cancelled (``_cancel.CancellableClock`` wraps this clock for that)."""
+
+    def shielded(self):
+        return self
 
 
 class FakeRateLimit:
@@ -379,6 +385,11 @@ class FakeApi:
         self.images[image_id]["protection"] = {"delete": True}
         return self._new_action("change_protection", status="success")
 
+    def label_server(self, server_id, labels):
+        self._record("label_server", server_id, dict(labels))
+        self.servers[server_id]["labels"] = dict(labels)
+        return dict(self.servers[server_id])
+
     def server_action(self, server_id, command):
         self._record("server_action", server_id, command)
         action = self._new_action(command)
@@ -431,6 +442,8 @@ class FakeTransport:
             return {"server": api.current_server(int(parts[1]))}
         if method == "GET" and parts == ["images"]:
             return one_page("images", api.snapshots(params.get("label_selector")))
+        if method == "PUT" and parts[0] == "servers":
+            return {"server": api.label_server(int(parts[1]), body["labels"])}
         if method == "PUT" and parts[0] == "images":
             return {"image": api.label_image(int(parts[1]), body["labels"])}
         if method == "GET" and parts[0] == "images":

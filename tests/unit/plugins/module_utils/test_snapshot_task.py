@@ -727,8 +727,17 @@ def test_shutdown_powers_down_creates_and_powers_up(make_api, run):
     commands = [call[1] for call in api.calls_to("server_action")]
     assert commands == ["shutdown", "poweron"]
     order = [call[0] for call in api.writes]
-    assert order == ["server_action", "create_snapshot", "server_action"]
-    assert result["power"] == {"initial_status": "running", "shut_down": True, "powered_off": False, "powered_on": True}
+    # Labelled before the shutdown, unlabelled right after the power-on (``_power_record``).
+    assert order == ["label_server", "server_action", "create_snapshot", "server_action", "label_server"]
+    assert [labels for _server, labels in api.calls_to("label_server")] == [{"lockaware.hcloud/powered-off": "20261123T120000Z"}, {}]
+    assert result["power"] == {
+        "initial_status": "running",
+        "shut_down": True,
+        "powered_off": False,
+        "powered_on": True,
+        "recovered": False,
+        "left_off_since": None,
+    }
     assert api.servers[42]["status"] == "running"
 
 
@@ -751,14 +760,23 @@ def test_shutdown_not_done_in_time_fails_without_creating(clock, run):
     assert api.calls_to("create_snapshot") == []
     assert [call[1] for call in api.calls_to("server_action")] == ["shutdown"]
     assert raised.value.result()["power"]["shut_down"] is True
+    assert api.servers[42]["labels"] == {}  # still running: the label went at once
 
 
 def test_shutdown_not_done_in_time_with_force_poweroff(clock, run):
     api = StubbornServerApi(now=clock.now)
     result = run(api, shutdown=True, shutdown_timeout=0, force_poweroff=True)[0]
     assert [call[1] for call in api.calls_to("server_action")] == ["shutdown", "poweroff", "poweron"]
-    assert result["power"] == {"initial_status": "running", "shut_down": True, "powered_off": True, "powered_on": True}
+    assert result["power"] == {
+        "initial_status": "running",
+        "shut_down": True,
+        "powered_off": True,
+        "powered_on": True,
+        "recovered": False,
+        "left_off_since": None,
+    }
     assert len(api.calls_to("create_snapshot")) == 1
+    assert api.servers[42]["labels"] == {}
 
 
 def test_shutdown_powers_up_again_when_the_snapshot_fails(make_api, run):
