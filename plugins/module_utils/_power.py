@@ -17,13 +17,16 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import d
 from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import Cancelled
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing, failure_message
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, pass_lock
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record import (
     LEAVE,
     POWER_LABEL,
     POWER_ON,
     UNMARK,
+    fresh_for,
     mark,
+    marked_at,
     marked_since,
     recovery_step,
     unmark,
@@ -178,6 +181,7 @@ class PowerRecovery:
     note: str = ""  # the start of the task's msg
     warnings: list = field(default_factory=list)
     skipped_for: list | None = None
+    skip_msg: str = ""  # the task's msg when it is skipped for another reason than a running action
 
 
 def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, check_mode: bool) -> PowerRecovery:
@@ -197,16 +201,36 @@ def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockRe
         )
     if step != POWER_ON:
         return PowerRecovery(server=server)
-    report = PowerReport(initial_status="off", recovered=True, left_off_since=since)
-    why = f"an interrupted run of lockaware.hcloud shut it down (label {POWER_LABEL}={since})"
     if check_mode:
-        with doing(f"checking the running actions of server {name}"):
-            running = api.running_actions(server["id"])
-        lock.record(running)
-        after = f" after {describe_actions(running)}" if running else ""
-        note = f"would power server {name} on again{after}: {why}"
-        return PowerRecovery(server=dict(server, status="running"), report=report, note=note, warnings=[note])
+        return _predict_recovery(api, server, lock)
+    return _recover(api, server, options, lock, clock)
+
+
+def _why(server: dict) -> str:
+    return f"an interrupted run of lockaware.hcloud shut it down (label {POWER_LABEL}={marked_since(server)})"
+
+
+def _predict_recovery(api: Any, server: dict, lock: LockReport) -> PowerRecovery:
+    """Check mode: what a real run would do about the marked server."""
+    with doing(f"checking the running actions of server {server['name']}"):
+        running = api.running_actions(server["id"])
+    lock.record(running)
+    after = f" after {describe_actions(running)}" if running else ""
+    note = f"would power server {server['name']} on again{after}: {_why(server)}"
+    report = PowerReport(initial_status="off", recovered=True, left_off_since=marked_since(server))
+    return PowerRecovery(server=dict(server, status="running"), report=report, note=note, warnings=[note])
+
+
+def _recover(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock) -> PowerRecovery:
+    """Wait for the marked server's lock (or leave it to a live run), power it on, take the mark away."""
+    name, why = server["name"], _why(server)
+    report = PowerReport(initial_status="off", recovered=True, left_off_since=marked_since(server))
     deadline = Deadline(options.lock_timeout, clock=clock)
+    server, busy = wait_while_fresh(api, server, options, deadline, clock)
+    if busy is not None:
+        return PowerRecovery(server=server, warnings=[busy], skipped_for=[], skip_msg=busy)
+    if recovery_step(server) != POWER_ON:  # the live run powered the server on itself
+        return PowerRecovery(server=server)
     passed = pass_lock(api, server, options.on_locked, deadline, lock, clock.sleep)
     if passed.skipped_for is not None:
         return PowerRecovery(
@@ -220,3 +244,38 @@ def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockRe
         current = api.current_server(server["id"])
     note = f"powered server {name} on again: {why}"
     return PowerRecovery(server=current, report=report, note=note, warnings=[note])
+
+
+def wait_while_fresh(api: Any, server: dict, options: SnapshotOptions, deadline: Deadline, clock: Clock) -> tuple[dict, str | None]:
+    """While the mark may be a live run's, between its shutdown and its snapshot (``_power_record.fresh_for``: a young
+    mark, the server off, no action running), leave the server to that run: wait as for a lock, within
+    ``lock_timeout``; ``on_locked=skip`` skips it (the message is returned) and ``fail`` fails.
+
+    Returns the server as read last: its mark gone or old, an action running (which ``pass_lock`` then waits for), or
+    a snapshot made since the mark (the marking run was past its snapshot when it stopped).
+    """
+    name, backoff = server["name"], poll_backoff()
+    while recovery_step(server) == POWER_ON and fresh_for(server, clock.now(), options.shutdown_timeout) > 0:
+        with doing(f"checking the running actions of server {name}"):
+            if api.running_actions(server["id"]):
+                return server, None
+        if snapshot_since_mark(api, server):  # the run that marked it got as far as its snapshot: not a live run before it
+            return server, None
+        busy = f"server {name} is off, labelled {POWER_LABEL}={marked_since(server)} moments ago: another run is taking a consistent snapshot of it"
+        if options.on_locked == "skip":
+            return server, f"skipped server {name}: {busy}"
+        if options.on_locked == "fail":
+            raise TaskFailed(f"{busy}; use on_locked=wait to wait for it, or on_locked=skip")
+        if not sleep_until_next(backoff, deadline, clock.sleep):
+            raise TaskFailed(f"{busy}, still after {options.lock_timeout} s (lock_timeout); raise lock_timeout, or use on_locked=skip")
+        with doing(f"reading server {name}"):
+            server = api.current_server(server["id"])
+    return server, None
+
+
+def snapshot_since_mark(api: Any, server: dict) -> bool:
+    """Whether this collection made a snapshot of the server (being made, or made) since the mark was set."""
+    since = marked_at(server)
+    with doing(f"listing the snapshots of server {server['name']} made since it was labelled {POWER_LABEL}"):
+        images = api.snapshots(MANAGED_LABEL, since)
+    return any((image.get("created_from") or {}).get("id") == server["id"] for image in images)

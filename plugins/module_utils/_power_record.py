@@ -30,6 +30,29 @@ def stamp(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
+# A live run labels the server, shuts it down (at most its shutdown_timeout), then starts its snapshot at once. A mark
+# younger than that plus this many seconds, on an off server with no running action, may be such a run between its
+# shutdown and its snapshot: another run waits for it as for a lock, instead of powering the server on under it.
+SETTLE_SECONDS = 60.0
+
+
+def marked_at(server: dict) -> datetime.datetime | None:
+    """When the mark was set, or None (no mark, or a value this collection did not write)."""
+    since = marked_since(server)
+    try:
+        return None if since is None else datetime.datetime.strptime(since, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+
+
+def fresh_for(server: dict, now: datetime.datetime, shutdown_timeout: float) -> float:
+    """Seconds the mark may still be a live run's (0: it is an interrupted run's, or there is none)."""
+    since = marked_at(server)
+    if since is None:
+        return 0.0
+    return max(0.0, (since - now).total_seconds() + shutdown_timeout + SETTLE_SECONDS)
+
+
 def marked_since(server: dict) -> str | None:
     """The label's value, if the server carries it."""
     return (server.get("labels") or {}).get(POWER_LABEL)

@@ -115,7 +115,7 @@ class SnapshotTask:
         self.state.warnings.extend(recovery.warnings)
         self._power_note = recovery.note
         if recovery.skipped_for is not None:
-            self._skip(recovery.skipped_for)
+            self._skip(recovery.skipped_for, recovery.skip_msg)
             return False
         return True
 
@@ -148,9 +148,9 @@ class SnapshotTask:
             with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
                 self.state.snapshot = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep)[0]
 
-    def _skip(self, actions: list) -> None:
+    def _skip(self, actions: list, msg: str = "") -> None:
         self.state.outcome, self.state.skipped = "skipped", True
-        self.state.msg = f"skipped server {self._name}: it is locked by {describe_actions(actions)}"
+        self.state.msg = msg or f"skipped server {self._name}: it is locked by {describe_actions(actions)}"
 
     def _predict_create(self) -> None:
         with doing(f"checking the running actions of server {self._name}"):

@@ -222,6 +222,9 @@ options:
         actions as O(on_locked) and O(lock_timeout) say, powers it on, removes the label, and says so in RV(power),
         the message and a warning; check mode only says it would. A labelled server that is running only loses the
         label. A server that is off without the label (powered off by somebody else) stays off.
+      - A label younger than O(shutdown_timeout) plus 60 seconds, on a server that is off with no action running and
+        no snapshot made since, may be another run's between its shutdown and its snapshot; it is treated as a lock
+        (O(on_locked)) until it ages, goes, or an action or a snapshot shows.
     type: bool
     default: false
   shutdown_timeout:

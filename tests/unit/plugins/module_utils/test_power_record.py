@@ -36,6 +36,7 @@ from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_a
     FakeRateLimit,
     FakeTransport,
     make_action,
+    make_image,
     make_server,
 )
 
@@ -213,3 +214,48 @@ def test_a_fleet_recovers_its_labelled_servers_and_leaves_the_others(clock):
     assert by_server["web1"]["power"]["recovered"] is True
     assert "power" not in by_server["cold1"]
     assert result["summary"]["created"] == 3
+
+
+# a fresh mark: maybe a live run between its shutdown and its snapshot ------------------------------------------
+
+
+def fresh_off(clock, seconds_ago=10):
+    """A server another run marked ``seconds_ago`` and shut down; no snapshot of it yet, no action running."""
+    return server("off", dict(USER_LABELS, **{POWER_LABEL: stamp(clock.now() - datetime.timedelta(seconds=seconds_ago))}))
+
+
+def test_a_fresh_mark_with_nothing_running_is_left_to_the_live_run_until_it_ages(clock):
+    api = FakeApi(servers=[fresh_off(clock)], now=clock.now)
+    result = run_task(api, clock, shutdown_timeout=30)
+    # the mark was 10 s old: it may be a live run's for 30 + 60 s after it was set, so about 80 s of waiting first
+    assert 80 <= clock.slept < 95
+    assert [call[1] for call in api.calls_to("server_action")] == ["poweron"]
+    assert result["power"]["recovered"] is True
+    assert api.servers[42]["labels"] == USER_LABELS
+
+
+def test_a_fresh_mark_whose_run_made_its_snapshot_is_recovered_at_once(clock):
+    marked = clock.now() - datetime.timedelta(seconds=10)
+    snapshot = make_image(5, created=marked + datetime.timedelta(seconds=3), managed=True)
+    api = FakeApi(servers=[fresh_off(clock)], images=[snapshot], now=clock.now)
+    run_task(api, clock, shutdown_timeout=30)
+    assert clock.slept < 10  # the snapshot of today's run only, not the ~80 s a fresh mark alone is given
+    assert [call[1] for call in api.calls_to("server_action")] == ["poweron"]
+
+
+def test_a_fresh_mark_is_skipped_with_on_locked_skip_and_fails_with_fail(clock):
+    api = FakeApi(servers=[fresh_off(clock)], now=clock.now)
+    result = run_task(api, clock, on_locked="skip")
+    assert result["outcome"] == "skipped"
+    assert "another run is taking a consistent snapshot of it" in result["msg"]
+    assert api.writes == []
+    with pytest.raises(TaskFailed, match="another run is taking a consistent snapshot"):
+        run_task(api, clock, on_locked="fail")
+    assert api.servers[42]["status"] == "off"
+
+
+def test_a_fresh_mark_outlasting_lock_timeout_fails_without_powering_on(clock):
+    api = FakeApi(servers=[fresh_off(clock)], now=clock.now)
+    with pytest.raises(TaskFailed, match="still after 20 s"):
+        run_task(api, clock, lock_timeout=20)
+    assert api.calls_to("server_action") == []
