@@ -62,7 +62,7 @@ SCENARIOS = (
     Scenario(21, "api-2026", "no datacenters, no deprecated calls, read-only token", scenarios_real_api.api_2026, 40),
     Scenario(22, "steady-churn", "steady state, keep 7, 200 servers, another client churning", scenarios_steady.steady_churn, 60),
     Scenario(23, "retention-year", "retention rules over a year of history, 20 servers", scenarios_retention.retention_year, 60),
-    Scenario(24, "cancel", "cancelled with shutdown: SIGINT, SIGTERM, killed, runner cancel; rerun", scenarios_cancel.cancel, 90),
+    Scenario(24, "cancel", "cancelled with shutdown: SIGINT, SIGTERM, killed, runner cancel; rerun", scenarios_cancel.cancel, 90, fast=True),
     Scenario(27, "exit-status", "exit status and recap: every failure kind, 3 playbooks", scenarios_operated.exit_status, 60, fast=True),
 )
 
