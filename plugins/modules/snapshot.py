@@ -445,6 +445,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
+from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 
 
@@ -511,6 +512,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **argument_rules())
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
+    module.no_log_values.update(censored_forms(module.params["api_token"]))  # the token as sent, without whitespace around it
     try:
         result = run(module.params, module.check_mode)
     except TaskFailed as failed:
