@@ -75,15 +75,27 @@ def remember(*tokens: Any) -> None:
 
 
 def renderings(token: Any) -> set[str]:
-    """The ways a token can show in a text: raw, stripped, ``repr``- and JSON-escaped, URL-encoded."""
+    """The ways a token can show in a text: raw, stripped, URL-encoded, and each of those escaped once or twice
+    (``repr``, JSON, ``unicode_escape``, a ``bytes`` repr: a message quoted in a trace, then dumped as JSON)."""
     if token is None or not str(token).strip():
         return set()
-    forms = set()
+    forms: set[str] = set()
     for value in {str(token), str(token).strip()}:
-        forms.update((value, repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]))
-        forms.update((value.encode("unicode_escape").decode("ascii"), repr(value.encode("utf-8"))[2:-1]))
-        forms.update((quote(value, safe=""), quote(value), quote_plus(value)))
+        forms.update((value, quote(value, safe=""), quote(value), quote_plus(value)))
+    for _level in range(2):
+        forms.update(escaped for form in list(forms) for escaped in escapes(form))
     return {form for form in forms if form}
+
+
+def escapes(text: str) -> tuple[str, ...]:
+    """``text`` as ``repr``, JSON (ASCII or not), ``unicode_escape`` and a UTF-8 ``bytes`` repr write it, without quotes."""
+    return (
+        repr(text)[1:-1],
+        json.dumps(text)[1:-1],
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        text.encode("unicode_escape").decode("ascii"),
+        repr(text.encode("utf-8"))[2:-1],
+    )
 
 
 def censored_forms(token: Any) -> set[str]:
