@@ -1,10 +1,12 @@
-"""The 23 scenarios (17 to 21: the real API's behaviours), by number: what each is called, the function that runs it, and the fast subset."""
+"""The scenarios (17 to 21: the real API's behaviours; 25 and 26: credentials and endpoints as people keep them), by number:
+what each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import scenarios_credentials
 import scenarios_faults
 import scenarios_locks
 import scenarios_real_api
@@ -59,6 +61,8 @@ SCENARIOS = (
     Scenario(21, "api-2026", "no datacenters, no deprecated calls, read-only token", scenarios_real_api.api_2026, 40),
     Scenario(22, "steady-churn", "steady state, keep 7, 200 servers, another client churning", scenarios_steady.steady_churn, 60),
     Scenario(23, "retention-year", "retention rules over a year of history, 20 servers", scenarios_retention.retention_year, 60),
+    Scenario(25, "credentials", "credentials as people keep them: vault, module_defaults, env; odd tokens", scenarios_credentials.credentials, 18, fast=True),
+    Scenario(26, "hostile-endpoints", "hostile endpoints refused before any request", scenarios_credentials.hostile_endpoints_refused, 15, fast=True),
 )
 
 
