@@ -88,7 +88,7 @@ options:
   max_age:
     description:
       - Identify snapshots by age instead of description. Any snapshot of this server carrying O(labels) created within
-        this age counts as present, for example V(23h), V(30m), V(1d12h) or a number of seconds.
+        this age counts as present, for example V(23h), V(30m), V(1d12h) or a number of seconds; at most V(3650d) (ten years).
     type: str
   force:
     description:
