@@ -130,7 +130,8 @@ def host_problem(host: str) -> str | None:
 
 
 def rebuilt(endpoint: str, scheme: str, host: str, port: int | None) -> str:
-    """The URL as urllib3 reads it, rebuilt; refused unless urllib3 and urllib.parse read the same host and port."""
+    """The URL as urllib3 reads it, rebuilt; refused unless our reading, urllib3's (of the endpoint and of a request URL
+    made from the rebuilt one) and urllib.parse's agree on the host and the port."""
     if parse_url is None:
         raise EndpointRefused("the Python library urllib3 (a requirement of hcloud) is missing")
     try:
@@ -140,7 +141,7 @@ def rebuilt(endpoint: str, scheme: str, host: str, port: int | None) -> str:
     netloc = f"[{host}]" if ":" in host else host
     url = f"{scheme}://{netloc.lower()}{f':{port}' if port else ''}{(parsed.path or '').rstrip('/')}"
     first, second = parse_url(url + "/servers"), urlsplit(url + "/servers")
-    readings = {(unbracketed(first.host), first.port), (second.hostname, second.port), (host.lower(), port)}
+    readings = {(host.lower(), port), (unbracketed(parsed.host), parsed.port), (unbracketed(first.host), first.port), (second.hostname, second.port)}
     if len(readings) > 1:
         refuse_if(f"a host or port that parsers read differently ({sorted(readings, key=str)})", endpoint)
     return url
