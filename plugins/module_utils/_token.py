@@ -80,7 +80,7 @@ def renderings(token: Any) -> set[str]:
     if token is None or not str(token).strip():
         return set()
     forms: set[str] = set()
-    for value in {str(token), str(token).strip()}:
+    for value in (str(token), str(token).strip()):
         forms.update((value, quote(value, safe=""), quote(value), quote_plus(value)))
     for _level in range(2):
         forms.update(escaped for form in list(forms) for escaped in escapes(form))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -32,7 +33,7 @@ def parse_duration(value: Any, option: str) -> float:
         days, hours, minutes, secs = (int(part or 0) for part in match.groups())
         total = ((days * 24 + hours) * 60 + minutes) * 60 + secs
         seconds = float(total) if total <= MAX_DURATION_DAYS * 86400 else float("inf")  # float() of a huge int overflows
-    if not seconds <= MAX_DURATION_DAYS * 86400:  # also NaN and infinity
+    if math.isnan(seconds) or seconds > MAX_DURATION_DAYS * 86400:
         raise InvalidOption(f"{option} must be at most {MAX_DURATION_DAYS} days ({MAX_DURATION_DAYS}d, ten years), got {value!r}")
     if seconds <= 0:
         raise InvalidOption(f"{option} must be greater than zero, got {value!r}")

@@ -37,13 +37,13 @@ def make_tokens(rng: Any) -> dict[str, str]:
     """One token of each kind, random, so that the leak search finds only what a run leaked."""
 
     def core() -> str:
-        return "cred-" + "".join(rng.choice(string.hexdigits.lower()[:16]) for _ in range(24))
+        return "cred-" + "".join(rng.choice(string.hexdigits.lower()[:16]) for _index in range(24))
 
     return {
         "padded": f"  {core()}\t ",  # copied from a web page
         "newline": f"{core()}\n",  # echo "$TOKEN" | ansible-vault encrypt_string
         "one": rng.choice("QJX"),  # one character (a token is not required to look like Hetzner's)
-        "long": "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(500)),
+        "long": "".join(rng.choice(string.ascii_letters + string.digits) for _index in range(500)),
         "non-ascii": f"{core()}\u00e9\u20ac",
         "inner-space": f"{core()} {core()}",
     }

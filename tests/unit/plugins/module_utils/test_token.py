@@ -181,12 +181,11 @@ def test_a_requests_invalid_header_error_is_reported_without_the_token():
 def test_task_failed_of_an_exception_carrying_the_token_has_no_rendering_in_msg_trace_or_failure():
     raw = f"{SECRET}\n"
     remember(raw)
-    try:
-        with doing("reading server web1"):
-            raise invalid_header_error(raw)
-    except requests.exceptions.InvalidHeader as exc:
-        failed = TaskFailed.of(exc)
-        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    with pytest.raises(requests.exceptions.InvalidHeader) as raised, doing("reading server web1"):
+        raise invalid_header_error(raw)
+    exc = raised.value
+    failed = TaskFailed.of(exc)
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     assert "SECRET" in trace  # the raw trace has it
     result = failed.result()
     assert failed.msg.startswith("reading server web1: ")
