@@ -65,7 +65,7 @@ integration: venv
 reliability: venv
 	$(VPY) tests/reliability/run.py
 
-# Its fast subset (six scenarios, once each), part of `make test`.
+# Its fast subset (eight scenarios, once each), part of `make test`.
 reliability-fast: venv
 	$(VPY) tests/reliability/run.py --fast
 

@@ -160,16 +160,13 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         return response
 
     def _authenticate(self, sim: Simulator) -> str:
-        """``full`` for the token, ``read`` for a read-only token; 401 for anything else."""
+        """``full`` for a token that may write, ``read`` for a read-only token; 401 for anything else."""
         header = self.headers.get("Authorization", "")
         scheme, _space, token = header.partition(" ")
-        given = token.strip().encode()
-        if scheme.lower() == "bearer":
-            if secrets.compare_digest(given, sim.options.token.encode()):
-                return "full"
-            if any(secrets.compare_digest(given, read_only.encode()) for read_only in sim.options.read_only_tokens):
-                return "read"
-        raise errors.unauthorized()
+        access = sim.access_of(token.strip()) if scheme.lower() == "bearer" else None
+        if access is None:
+            raise errors.unauthorized()
+        return access
 
     # ------------------------------------------------------------------ wire
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from .backend import Backend
@@ -42,6 +43,17 @@ class Simulator:
         self.backend = Backend(self.clock, state, self.faults)
         self.bucket = TokenBucket(options.rate_limit, self.clock)
         self.requests = RequestLog()
+        # Tokens added through the control API (``POST /_sim/tokens``): token -> "full" or "read". A project has several.
+        self.added_tokens: dict[str, str] = {}
+
+    def access_of(self, token: str) -> str | None:
+        """``full`` for a token that may read and write, ``read`` for a read-only one, ``None`` for anything else."""
+        if secrets.compare_digest(token.encode(), self.options.token.encode()):
+            return "full"
+        if any(secrets.compare_digest(token.encode(), read_only.encode()) for read_only in self.options.read_only_tokens):
+            return "read"
+        matches = [access for added, access in list(self.added_tokens.items()) if secrets.compare_digest(token.encode(), added.encode())]
+        return matches[0] if matches else None
 
     def reset(self, state: InitialState) -> None:
         """Replace the project by ``state``; also clear faults, the request log and refill the rate limit."""

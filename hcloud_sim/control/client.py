@@ -97,6 +97,14 @@ class SimControl:
         self.request("DELETE", "/faults")
         self.request("DELETE", "/action_faults")
 
+    def add_token(self, token: str, read_only: bool = False) -> Any:
+        """Make the project accept one more token (read-only, or read and write)."""
+        return self.request("POST", "/tokens", {"token": token, "read_only": read_only})
+
+    def clear_tokens(self) -> None:
+        """Accept only the tokens given at start again."""
+        self.request("DELETE", "/tokens")
+
     def requests(self) -> list[dict[str, Any]]:
         """Every public request served since the last clear."""
         return self.request("GET", "/requests")["requests"]

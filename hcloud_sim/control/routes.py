@@ -150,6 +150,27 @@ def clear_requests(sim: Simulator, _request: Request) -> Response:
     return Response(204)
 
 
+def token_problems(value: Any) -> list[str]:
+    """A token a header can carry: printable ASCII, no spaces (Hetzner's are 64 letters and digits)."""
+    if isinstance(value, str) and value and value.isascii() and value.isprintable() and " " not in value:
+        return []
+    return ["must be printable ASCII without spaces"]
+
+
+def add_token(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/tokens with ``{"token": "...", "read_only": false}``: the project accepts one more token."""
+    checkers = {"token": token_problems, "read_only": params.is_boolean}
+    body = params.check_body(request.json_object(), checkers, required=("token",))
+    sim.added_tokens[body["token"]] = "read" if body.get("read_only") else "full"
+    return Response(201, {"tokens": len(sim.added_tokens)})
+
+
+def clear_tokens(sim: Simulator, _request: Request) -> Response:
+    """DELETE /_sim/tokens: only the tokens given at start are accepted again."""
+    sim.added_tokens.clear()
+    return Response(204)
+
+
 def build_router() -> Router[Simulator]:
     """The route table of the control API."""
     routes: list[tuple[str, str, Callable[[Simulator, Request], Response]]] = [
@@ -168,5 +189,7 @@ def build_router() -> Router[Simulator]:
         ("DELETE", "/_sim/faults", clear_faults),
         ("GET", "/_sim/requests", list_requests),
         ("DELETE", "/_sim/requests", clear_requests),
+        ("POST", "/_sim/tokens", add_token),
+        ("DELETE", "/_sim/tokens", clear_tokens),
     ]
     return Router(routes)

@@ -13,6 +13,10 @@ description:
   - Pages of 50 servers are fetched concurrently once the first page says how many there are, so a large fleet costs
     about one round trip more than a small one.
   - Use it with C(query) (or C(lookup) with C(wantlist=true)) to get a list.
+  - An option it does not know (a typo such as C(labelselector)) fails the lookup, naming the options it knows,
+    rather than being ignored.
+  - The variables C(hcloud_api_token) and C(hcloud_api_endpoint) may hold templates, as inventories that keep the
+    token in a vault do (C(hcloud_api_token) set to C("{{ vault_hcloud_token }}")); the lookup templates them before use.
 author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
@@ -29,7 +33,7 @@ options:
     required: false
   label_selector:
     description:
-      - Only servers whose labels match this selector, for example V(backup=daily) or V(env in (prod,staging),!legacy).
+      - Only servers whose labels match this selector, for example V(backup=daily) or V(env in (prod,staging\),!legacy).
     type: str
   status:
     description:
@@ -112,7 +116,7 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import failure_message
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, failure_message
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound, index_servers, pick_server
 from ansible_collections.lockaware.hcloud.plugins.plugin_utils.server_view import running_actions_by_server, server_view
 
@@ -123,17 +127,41 @@ class LookupModule(LookupBase):
     """``query('lockaware.hcloud.servers', ...)``."""
 
     def run(self, terms: list, variables: dict | None = None, **kwargs: Any) -> list[dict]:
-        self.set_options(var_options=variables, direct=kwargs)
+        self._refuse_unknown_options(kwargs)
+        self.set_options(var_options=self._templated_variables(variables or {}), direct=kwargs)
         try:
             api = HcloudApi.connect(self.get_option("api_token"), self.get_option("api_endpoint"), self.get_option("request_timeout"))
             servers = self._servers(api)
             if self.get_option("include_running_actions"):
                 self._add_running_actions(api, servers)
         except ClientConfigError as exc:
-            raise AnsibleLookupError(f"{PREFIX}{exc}") from exc
+            raise AnsibleLookupError(PREFIX + failure_message(TaskFailed(str(exc)))) from None
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            raise AnsibleLookupError(PREFIX + failure_message(exc, f"listing the servers at {self.get_option('api_endpoint')}")) from exc
+            # Not chained: Ansible prints the cause's own message too, which nothing has cleaned of the token.
+            raise AnsibleLookupError(PREFIX + failure_message(exc, f"listing the servers at {self.get_option('api_endpoint')}")) from None
         return self._select(servers, terms)
+
+    def _refuse_unknown_options(self, kwargs: dict) -> None:
+        """A keyword that is no option (a typo such as ``labelselector``) fails rather than being ignored."""
+        known = sorted(name for name in self.option_definitions if not name.startswith("_"))
+        unknown = sorted(set(kwargs) - set(known))
+        if unknown:
+            raise AnsibleLookupError(f"{PREFIX}unknown option(s) {', '.join(unknown)}; the options are {', '.join(known)}")
+
+    def _templated_variables(self, variables: dict) -> dict:
+        """``variables`` with the ones options are read from templated (``hcloud_api_token: "{{ vault_hcloud_token }}"``).
+
+        Ansible hands a lookup the variables as they were written; the lookup's templar resolves them, with the
+        variables of the task (ansible-core 2.17 to 2.21 alike).
+        """
+        names = {entry["name"] for option in self.option_definitions.values() for entry in option.get("vars") or []}
+        templated = dict(variables)
+        for name in names & set(variables):
+            try:
+                templated[name] = self._templar.template(variables[name])
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                raise AnsibleLookupError(f"{PREFIX}the variable {name} cannot be templated: {failure_message(exc, 'templating')}") from None
+        return templated
 
     def _servers(self, api: HcloudApi) -> list[dict]:
         params = {}
@@ -163,7 +191,7 @@ class LookupModule(LookupBase):
             except ServerNotFound:
                 missing.append(term)
             except AmbiguousServer as exc:
-                raise AnsibleLookupError(PREFIX + failure_message(exc)) from exc
+                raise AnsibleLookupError(PREFIX + failure_message(exc)) from None
         if missing and self.get_option("missing") == "error":
             raise AnsibleLookupError(
                 f"{PREFIX}no server named or numbered {', '.join(missing)} (after the filters); check the names, or set missing=skip to leave unknown ones out"

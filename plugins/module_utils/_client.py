@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
-import ipaddress
+import math
 import traceback
 from typing import Any
-from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._endpoint import DEFAULT_API_ENDPOINT, EndpointRefused, checked_endpoint
+from ansible_collections.lockaware.hcloud.plugins.module_utils._token import remember, stripped_token, token_problem
 from ansible_collections.lockaware.hcloud.plugins.module_utils._version import COLLECTION_NAME, COLLECTION_VERSION
 
 HCLOUD_IMPORT_ERROR: str | None
@@ -24,11 +25,12 @@ except ImportError:
 else:
     HCLOUD_IMPORT_ERROR = None
 
-DEFAULT_API_ENDPOINT = "https://api.hetzner.cloud/v1"
 # The lowest version tested is 2.10.0 (tests/utils/matrix.py); 2.10 gave the client the layout disable_library_retries relies on.
 HCLOUD_REQUIREMENT = "hcloud>=2.10.0,<3"
 MISSING_HCLOUD_MESSAGE = f"the Python library hcloud is required on the controller: pip install '{HCLOUD_REQUIREMENT}'"
 DEFAULT_REQUEST_TIMEOUT = 30
+# One request waiting longer than an hour is a hung connection, not a slow API (and larger values overflow the socket's timer).
+MAX_REQUEST_TIMEOUT = 3600
 
 
 class ClientConfigError(ValueError):
@@ -47,15 +49,18 @@ def api_argument_spec() -> dict:
 def build_client(api_token: str, api_endpoint: str = DEFAULT_API_ENDPOINT, request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT) -> Any:
     """Return an ``hcloud.Client`` for the given credentials, with the library's own retries turned off.
 
-    The library retries POST requests on timeouts, 502, 504 and ``conflict``, which can apply a write twice;
-    the collection retries itself, after reconciling with the API's state.
+    The token is used without the whitespace around it, the endpoint as ``_endpoint.checked_endpoint`` rebuilt it;
+    both are refused before any request when they break the rules (``_token``, ``_endpoint``). The library retries
+    POST requests on timeouts, 502, 504 and ``conflict``, which can apply a write twice; the collection retries
+    itself, after reconciling with the API's state.
     """
+    remember(api_token)
     if hcloud is None:
         raise ClientConfigError(MISSING_HCLOUD_MESSAGE)
-    _check_options(api_token, api_endpoint, request_timeout)
+    token, endpoint = checked_options(api_token, api_endpoint, request_timeout)
     client = hcloud.Client(
-        token=api_token,
-        api_endpoint=api_endpoint.rstrip("/"),
+        token=token,
+        api_endpoint=endpoint,
         application_name=COLLECTION_NAME,
         application_version=COLLECTION_VERSION,
         timeout=request_timeout,
@@ -70,25 +75,18 @@ def disable_library_retries(client: Any) -> None:
     client._client._retry_max_retries = 0
 
 
-def _check_options(api_token: str, api_endpoint: str, request_timeout: float | None) -> None:
-    if not api_token:
+def checked_options(api_token: Any, api_endpoint: Any, request_timeout: float | None) -> tuple[str, str]:
+    """The token and the endpoint to use; ``ClientConfigError`` saying what to fix (never showing the token)."""
+    token = stripped_token(api_token)
+    if not token:
         raise ClientConfigError("no API token given: set the api_token option or the HCLOUD_TOKEN environment variable")
-    if not api_endpoint or not api_endpoint.startswith(("http://", "https://")):
-        raise ClientConfigError(f"api_endpoint must be an http:// or https:// URL such as {DEFAULT_API_ENDPOINT}, got {api_endpoint!r}")
-    if api_endpoint.startswith("http://") and not is_loopback(urlsplit(api_endpoint).hostname or ""):
-        raise ClientConfigError(
-            f"api_endpoint {api_endpoint!r} is plain http:// to another machine: the API token would cross the network in clear; "
-            "use https:// (plain http:// is only accepted for a loopback address: 127.0.0.1, ::1, localhost)"
-        )
-    if request_timeout is not None and request_timeout <= 0:
-        raise ClientConfigError(f"request_timeout must be a positive number of seconds, got {request_timeout}")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a URL's host name) is this machine: ``localhost``, 127.0.0.0/8 or ::1."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
+    problem = token_problem(token)
+    if problem:
+        raise ClientConfigError(problem)
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        endpoint = checked_endpoint(api_endpoint)
+    except EndpointRefused as exc:
+        raise ClientConfigError(str(exc)) from None
+    if request_timeout is not None and not (math.isfinite(request_timeout) and 0 < request_timeout <= MAX_REQUEST_TIMEOUT):
+        raise ClientConfigError(f"request_timeout must be a positive number of seconds, at most {MAX_REQUEST_TIMEOUT} (an hour), got {request_timeout}")
+    return token, endpoint

@@ -3,6 +3,9 @@
 """The one failure path: whatever went wrong (a bad option, an API error, an action error, a wait that ran out),
 one place turns it into the message a user reads first, with one table of hints on what to do.
 
+Every message, structured failure and trace made here has each rendering of the API token removed (``_token.redact``):
+whatever an exception says (a header dump of requests, say), the token does not get through.
+
 The "what was being done" part of a message is set where a call is made, with ``doing(...)``, and is undone by
 itself when the block ends; the innermost block names the step.
 """
@@ -15,6 +18,8 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._token import redact, redacted
 
 try:
     from hcloud import APIException
@@ -53,10 +58,10 @@ class TaskFailed(Exception):
     """
 
     def __init__(self, msg: str, failure: Failure | None = None, trace: str | None = None, **partial: Any) -> None:
-        super().__init__(msg)
-        self.msg = msg
-        self.failure = failure
-        self.trace = trace
+        super().__init__(redact(msg))
+        self.msg = redact(msg)
+        self.failure = redacted(failure)
+        self.trace = redact(trace) if trace else trace
         self.partial = partial
 
     @classmethod
@@ -74,7 +79,7 @@ class TaskFailed(Exception):
             result["failure"] = self.failure
         if self.trace:
             result["exception"] = self.trace
-        return result
+        return redacted(result)
 
 
 class StepFailed(Exception):
@@ -102,7 +107,12 @@ def describe_failure(exc: BaseException) -> Failure | None:
 
 
 def failure_message(exc: BaseException, what: str | None = None) -> str:
-    """The message a user reads first: what was being done, what went wrong, what to do."""
+    """The message a user reads first: what was being done, what went wrong, what to do; never the token."""
+    return redact(unredacted_message(exc, what))
+
+
+def unredacted_message(exc: BaseException, what: str | None) -> str:
+    """``failure_message`` before the token's renderings are removed."""
     if isinstance(exc, TaskFailed):
         return exc.msg
     what = getattr(exc, "doing", None) or what or "talking to the API"

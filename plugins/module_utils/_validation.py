@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -13,6 +14,8 @@ _LABEL_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s?)?\s*$")
 RESERVED_PREFIXES = ("hetzner.cloud/", "lockaware.hcloud/")
+# Ten years: longer than any snapshot can be old, and small enough for date arithmetic (``timedelta`` overflows).
+MAX_DURATION_DAYS = 3650
 
 
 class InvalidOption(ValueError):
@@ -28,7 +31,10 @@ def parse_duration(value: Any, option: str) -> float:
         if not match or not any(match.groups()):
             raise InvalidOption(f"{option} must be a number of seconds or a duration such as '30m', '23h' or '1d12h', got {value!r}")
         days, hours, minutes, secs = (int(part or 0) for part in match.groups())
-        seconds = float(((days * 24 + hours) * 60 + minutes) * 60 + secs)
+        total = ((days * 24 + hours) * 60 + minutes) * 60 + secs
+        seconds = float(total) if total <= MAX_DURATION_DAYS * 86400 else float("inf")  # float() of a huge int overflows
+    if math.isnan(seconds) or seconds > MAX_DURATION_DAYS * 86400:
+        raise InvalidOption(f"{option} must be at most {MAX_DURATION_DAYS} days ({MAX_DURATION_DAYS}d, ten years), got {value!r}")
     if seconds <= 0:
         raise InvalidOption(f"{option} must be greater than zero, got {value!r}")
     return seconds

@@ -97,7 +97,7 @@ options:
   max_age:
     description:
       - Identify snapshots by age instead of description. Any snapshot of this server carrying O(labels) created within
-        this age counts as present, for example V(23h), V(30m), V(1d12h) or a number of seconds.
+        this age counts as present, for example V(23h), V(30m), V(1d12h) or a number of seconds; at most V(3650d) (ten years).
     type: str
   force:
     description:
@@ -490,6 +490,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import Fle
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
+from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_non_negative
 
 
@@ -572,6 +573,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **argument_rules())
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
+    module.no_log_values.update(censored_forms(module.params["api_token"]))  # the token as sent, without whitespace around it
     try:
         with cancel_on_signals() as clock:
             result = run(module.params, module.check_mode, clock)

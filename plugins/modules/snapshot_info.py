@@ -131,6 +131,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import r
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES, hold_reason, plan_retention, retention_rules
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_view
 from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_description, check_labels, check_server
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
 
@@ -220,6 +221,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if HCLOUD_IMPORT_ERROR:
         module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
+    module.no_log_values.update(censored_forms(module.params["api_token"]))  # the token as sent, without whitespace around it
     try:
         result = run(module.params)
     except TaskFailed as failed:

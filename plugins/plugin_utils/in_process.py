@@ -24,6 +24,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
 
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
 
@@ -72,7 +73,9 @@ def run_module_code(
     """
     validation = ArgumentSpecValidator(argument_spec, **argument_rules).validate(dict(args))
     # pylint: disable-next=protected-access
-    secrets = validation._no_log_values
+    secrets = set(validation._no_log_values)
+    # The token is sent without the whitespace around it: that form is censored too, not only the one given.
+    secrets.update(form for secret in list(secrets) for form in censored_forms(secret))
     params = validation.validated_parameters
     message = validation_failure(module, validation.errors)
     if message:

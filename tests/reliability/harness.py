@@ -285,12 +285,15 @@ class Bench:
         verbosity: int = 3,
         hosts: dict[str, dict[str, Any]] | None = None,
         token: str | None = None,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str | None] | None = None,
     ) -> RunningPlaybook:
         """Start ansible-playbook on ``playbook`` (a name under tests/reliability/playbooks, or a path) in the background.
 
         ``hosts`` (name -> host variables) makes an inventory of local hosts that the playbook runs on side by side,
         one fork each, as a user's inventory of servers would; without it the play runs on localhost. ``token``
-        replaces the suite's token in the controller's environment.
+        replaces the suite's token in the controller's environment; ``env`` sets (or, with ``None``, removes) more of
+        its variables; ``extra_args`` go to ansible-playbook as they are (``--diff``, ``-i``, ``--vault-password-file``).
         """
         path = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOK_DIR / playbook
         label = label or path.stem
@@ -308,7 +311,14 @@ class Bench:
             argv.append("-" + "v" * verbosity)
         if check:
             argv.append("--check")
-        return RunningPlaybook(label, argv, self.environment(workdir, with_token, token), workdir)
+        argv.extend(extra_args)
+        environment = self.environment(workdir, with_token, token)
+        for name, value in (env or {}).items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        return RunningPlaybook(label, argv, environment, workdir)
 
     def run(self, playbook: str | Path, extra_vars: dict[str, Any] | None = None, *, timeout: float = PLAYBOOK_TIMEOUT, **kwargs: Any) -> PlaybookRun:
         """Run ansible-playbook and wait for it."""

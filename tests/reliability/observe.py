@@ -9,13 +9,16 @@ Invariants:
 - wrongly deleted: a snapshot that existed before the run and is gone, though no rotation or deletion of the run
   was allowed to remove it (unmanaged, protected, of another series or server, or not beyond ``keep``);
 - writes in check mode: requests other than GET/HEAD in the request log while a check-mode run ran;
-- token leaks: the token in any output or in any file a run wrote.
+- token leaks: the token, in any rendering (``leak_needles``), in any output or in any file a run wrote.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
+import json
 import re
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -185,15 +188,55 @@ def show_request(entry: dict[str, Any]) -> str:
     return f"{entry['time']} {entry['method']} {entry['path']} -> {entry['status']}{fault}"
 
 
+# A token this short (after the whitespace around it) is looked for where a leak would put it, not anywhere in a text.
+SHORT_TOKEN = 8
+LEAK_CONTEXTS = ("Bearer {}", "api_token': '{}'", 'api_token": "{}"', "api_token={}", "HCLOUD_TOKEN={}", 'hcloud_token": "{}"', "hcloud_token: {}")
+
+
 def token_leaks(token: str, texts: dict[str, str], roots: Iterable[Path] = ()) -> list[str]:
-    """Where ``token`` appears: the names of the texts, and the files under ``roots``."""
-    needle = token.encode()
-    found = [name for name, text in texts.items() if token in text]
+    """Where any rendering of ``token`` (``leak_needles``) appears: the names of the texts, and the files under ``roots``."""
+    needles = leak_needles(token)
+    encoded = [needle.encode("utf-8") for needle in needles]
+    found = [name for name, text in texts.items() if any(needle in text for needle in needles)]
     for root in roots:
         for path in sorted(root.rglob("*")):
-            if path.is_file() and not path.is_symlink() and needle in path.read_bytes():
-                found.append(str(path))
+            if path.is_file() and not path.is_symlink():
+                content = path.read_bytes()
+                if any(needle in content for needle in encoded):
+                    found.append(str(path))
     return found
+
+
+def leak_needles(token: str) -> set[str]:
+    """Every way the token can show: as given and stripped, URL-encoded, each escaped once and twice (``repr``, JSON,
+    a bytes repr: a message quoted in a trace, then dumped as JSON), and in base64 at each alignment (an encoded
+    ``Authorization`` header or body). A short token is looked for in the places a leak would put it (``LEAK_CONTEXTS``).
+    """
+    core = token.strip()
+    if not core:
+        return set()
+    forms = {token, core, urllib.parse.quote(token, safe=""), urllib.parse.quote(core, safe=""), urllib.parse.quote_plus(core)}
+    for _level in range(2):
+        forms |= {escaped for form in forms for escaped in escaped_forms(form)}
+    if len(core) < SHORT_TOKEN:
+        return {context.format(form) for form in forms for context in LEAK_CONTEXTS}
+    return {form for form in forms if form} | base64_forms(core)
+
+
+def escaped_forms(text: str) -> set[str]:
+    """``text`` as ``repr``, JSON (ASCII or not) and a UTF-8 ``bytes`` repr write it, without the quotes."""
+    return {repr(text)[1:-1], json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1], repr(text.encode("utf-8"))[2:-1]}
+
+
+def base64_forms(core: str) -> set[str]:
+    """The part of ``base64(prefix + core + suffix)`` that depends on the token alone, for the three alignments."""
+    forms = set()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + core.encode("utf-8")).decode("ascii")
+        stable = encoded[4 if shift else 0 : -4]
+        if len(stable) >= SHORT_TOKEN:
+            forms.add(stable)
+    return forms
 
 
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$")
@@ -212,5 +255,7 @@ def recap(stdout: str) -> dict[str, dict[str, int]]:
 
 
 def redact(text: str, token: str) -> str:
-    """``text`` with the token replaced, so that no report shows it even when a run leaked it."""
-    return text.replace(token, "<TOKEN>") if token else text
+    """``text`` with the token (any rendering of it, a short one in its contexts) replaced, so that no report shows it."""
+    for needle in sorted(leak_needles(token), key=len, reverse=True) if token else ():
+        text = text.replace(needle, "<TOKEN>")
+    return text

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import scenarios_cancel
+import scenarios_credentials
 import scenarios_faults
 import scenarios_locks
 import scenarios_operated
@@ -63,6 +64,8 @@ SCENARIOS = (
     Scenario(22, "steady-churn", "steady state, keep 7, 200 servers, another client churning", scenarios_steady.steady_churn, 60),
     Scenario(23, "retention-year", "retention rules over a year of history, 20 servers", scenarios_retention.retention_year, 60),
     Scenario(24, "cancel", "cancelled with shutdown: SIGINT, SIGTERM, killed, runner cancel; rerun", scenarios_cancel.cancel, 90, fast=True),
+    Scenario(25, "credentials", "credentials as people keep them: vault, module_defaults, env; odd tokens", scenarios_credentials.credentials, 18, fast=True),
+    Scenario(26, "hostile-endpoints", "hostile endpoints refused before any request", scenarios_credentials.hostile_endpoints_refused, 15, fast=True),
     Scenario(27, "exit-status", "exit status and recap: every failure kind, 3 playbooks", scenarios_operated.exit_status, 60, fast=True),
 )
 

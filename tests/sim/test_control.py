@@ -111,6 +111,29 @@ def test_control_needs_the_token(sim: SimulatorProcess) -> None:
     assert requests.get(f"{sim.base_url}/_sim/nothing", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).status_code == 404
 
 
+def test_added_tokens_are_accepted_until_cleared(sim: SimulatorProcess, control: SimControl) -> None:
+    def status(token: str, method: str = "GET", path: str = "/servers") -> int:
+        return requests.request(method, f"{sim.url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+
+    try:
+        assert status("Z") == 401
+        assert control.add_token("Z") == {"tokens": 1}
+        assert control.add_token("ro-added", read_only=True) == {"tokens": 2}
+        assert status("Z") == 200
+        assert status("ro-added") == 200
+        assert status("ro-added", "POST", "/servers/1/actions/poweron") == 403  # token_readonly
+        control.reset("demo")  # tokens are the project's credentials, not its state: a reset keeps them
+        assert status("Z") == 200
+        with pytest.raises(SimulatorError, match="must be printable ASCII without spaces"):
+            control.add_token("has space")
+        with pytest.raises(SimulatorError, match="must be printable ASCII without spaces"):
+            control.add_token("caf\u00e9")
+        requests.delete(f"{sim.base_url}/_sim/tokens", headers={"Authorization": "Bearer Z"}, timeout=10).raise_for_status()
+        assert status("Z") == 401  # the control API itself needs the token given at start or an added full one
+    finally:
+        control.clear_tokens()
+
+
 def test_request_log(sim: SimulatorProcess, api: CheckedApi, control: SimControl) -> None:
     control.clear_requests()
     api.get("/servers?label_selector=env%3Dprod&page=1")

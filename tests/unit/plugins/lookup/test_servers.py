@@ -11,6 +11,7 @@ from ansible.utils.collection_loader import AnsibleCollectionConfig
 from hcloud import APIException
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,
     FakeClock,
@@ -33,6 +34,7 @@ def lookup_fixture(monkeypatch):
 
     def connect(cls, api_token, api_endpoint, request_timeout, **kwargs):  # pylint: disable=unused-argument
         assert api_token == TOKEN
+        build_client(api_token, api_endpoint, request_timeout)  # the real checks of the options (the token is remembered), no request
         transports.append(FakeTransport(fake))
         return HcloudApi(transports[-1], FakeRateLimit(), clock=FakeClock())
 
@@ -94,3 +96,69 @@ def test_an_api_error_goes_through_the_shared_failure_path(lookup, monkeypatch):
         run()
     assert "unable to authenticate (unauthorized) (the API token was refused: check api_token or HCLOUD_TOKEN)" in str(raised.value)
     assert TOKEN not in str(raised.value)
+
+
+def test_an_unknown_keyword_fails_naming_the_known_options(lookup):
+    run, _fake, transports = lookup
+    with pytest.raises(AnsibleLookupError) as raised:
+        run(labelselector="env=prod")
+    message = str(raised.value)
+    assert "unknown option(s) labelselector" in message
+    assert "label_selector" in message and "include_running_actions" in message and "_terms" not in message
+    assert transports == []  # refused before connecting
+
+
+class VaultTemplar:
+    """The lookup's templar, as Ansible hands it over: resolves ``{{ name }}`` from the task's variables."""
+
+    def __init__(self, variables):
+        self.variables = variables
+
+    def template(self, value):
+        if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
+            return self.variables[value.strip("{} ")]
+        return value
+
+
+def test_the_token_and_endpoint_variables_are_templated_with_the_lookups_templar(monkeypatch):
+    if AnsibleCollectionConfig.collection_finder is None:
+        init_plugin_loader()
+    seen = []
+
+    def connect(cls, api_token, api_endpoint, request_timeout, **kwargs):  # pylint: disable=unused-argument
+        seen.append((api_token, api_endpoint))
+        return HcloudApi(FakeTransport(FakeApi(servers=[make_server(1, "web1")])), FakeRateLimit(), clock=FakeClock())
+
+    monkeypatch.setattr(HcloudApi, "connect", classmethod(connect))
+    variables = {
+        "hcloud_api_token": "{{ vault_hcloud_token }}",
+        "hcloud_api_endpoint": "{{ sim_url }}",
+        "vault_hcloud_token": TOKEN,
+        "sim_url": "http://127.0.0.1:8765/v1",
+        "unrelated": "{{ not_templated }}",
+    }
+    plugin = lookup_loader.get("lockaware.hcloud.servers", templar=VaultTemplar(variables))
+    assert [server["name"] for server in plugin.run([], variables=variables)] == ["web1"]
+    assert seen == [(TOKEN, "http://127.0.0.1:8765/v1")]
+
+
+def test_a_variable_that_cannot_be_templated_fails_naming_it(monkeypatch):
+    if AnsibleCollectionConfig.collection_finder is None:
+        init_plugin_loader()
+    monkeypatch.setattr(HcloudApi, "connect", classmethod(lambda *args, **kwargs: pytest.fail("connected")))
+    plugin = lookup_loader.get("lockaware.hcloud.servers", templar=VaultTemplar({}))
+    with pytest.raises(AnsibleLookupError, match="the variable hcloud_api_token cannot be templated"):
+        plugin.run([], variables={"hcloud_api_token": "{{ vault_hcloud_token }}"})
+
+
+def test_an_error_carrying_the_token_is_reported_without_it_and_not_chained(lookup, monkeypatch):
+    run, _fake, _transports = lookup
+
+    def dump(self, method, path, params=None, json=None):  # pylint: disable=unused-argument
+        raise ValueError(f"Invalid header value: {f'Bearer {TOKEN}'!r}")
+
+    monkeypatch.setattr(FakeTransport, "request", dump)
+    with pytest.raises(AnsibleLookupError) as raised:
+        run()
+    assert TOKEN not in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__

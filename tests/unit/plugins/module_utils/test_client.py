@@ -177,3 +177,13 @@ def test_api_argument_spec_hides_the_token_and_reads_the_environment():
     assert spec["api_endpoint"]["default"] == DEFAULT_API_ENDPOINT
     assert spec["api_endpoint"]["fallback"][1] == ["HCLOUD_ENDPOINT"]
     assert spec["request_timeout"]["type"] == "float"
+
+
+@pytest.mark.parametrize("timeout", [3601, 1e300, float("inf"), float("-inf"), float("nan")])
+def test_huge_or_non_finite_timeout_is_refused_with_its_bound(timeout):
+    with pytest.raises(ClientConfigError, match=r"request_timeout must be a positive number of seconds, at most 3600 \(an hour\)"):
+        build_client(TOKEN, DEFAULT_API_ENDPOINT, timeout)
+
+
+def test_an_hour_is_the_longest_timeout():
+    assert build_client(TOKEN, DEFAULT_API_ENDPOINT, 3600)._client._timeout == 3600  # pylint: disable=protected-access

@@ -46,7 +46,7 @@ USER_LABELS = {"env": "prod", "backup": "daily"}
 
 
 def options(**given):
-    return SnapshotOptions.from_params(dict(SPEC_DEFAULTS, api_token="t", **dict({"server": "web1"}, **given)))
+    return SnapshotOptions.from_params(dict(SPEC_DEFAULTS, api_token="unit-test-token", **dict({"server": "web1"}, **given)))
 
 
 def server(status="running", labels=None, server_id=42, name="web1"):

@@ -56,6 +56,16 @@ def test_parse_duration_rejects_garbage_naming_the_option_and_value(value):
     assert "'30m'" in message
 
 
+@pytest.mark.parametrize("value", ["99999999999999999d", "3651d", "315360001", "9" * 400, float("inf"), float("nan"), 1e300])
+def test_parse_duration_refuses_more_than_ten_years_saying_the_bound(value):
+    with pytest.raises(InvalidOption, match=r"max_age must be at most 3650 days \(3650d, ten years\)"):
+        parse_duration(value, "max_age")
+
+
+def test_parse_duration_accepts_ten_years():
+    assert parse_duration("3650d", "max_age") == 3650 * 86400
+
+
 def test_parse_duration_uses_the_given_option_name():
     with pytest.raises(InvalidOption, match=r"^wait_for_it must be"):
         parse_duration("soon", "wait_for_it")

@@ -32,6 +32,7 @@ def module_class(args, check_mode=False):
             assert not unknown, f"unknown options {unknown}"
             self.params = {name: args.get(name, spec.get("default")) for name, spec in argument_spec.items()}
             self.check_mode = check_mode
+            self.no_log_values = {self.params["api_token"]} if self.params.get("api_token") else set()
 
         def exit_json(self, **result):
             raise ModuleExit(False, result)

@@ -86,6 +86,18 @@ def test_the_token_is_censored_in_the_result_and_the_invocation():
     assert result["invocation"]["module_args"]["server"] == "web1"
 
 
+def test_the_token_as_sent_is_censored_too_not_only_the_value_given():
+    """Given with a trailing newline (a vault made with echo), it is sent without: that form is censored as well."""
+
+    def echo(params):
+        sent = params["api_token"].strip()
+        return {"changed": False, "msg": f"sent {sent}", "urls": [f"/x?t={sent}"], "sent": sent}
+
+    result = run({"server": "web1", "api_token": f"{TOKEN}\n"}, echo)
+    assert TOKEN not in repr(result)
+    assert result["msg"] == f"sent {MASKED}"
+
+
 def test_a_failure_has_the_modules_shape_and_no_token():
     failure = {"code": "unauthorized", "message": "unable to authenticate", "details": {}, "correlation_id": "c1"}
 
