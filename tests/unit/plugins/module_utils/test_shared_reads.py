@@ -247,8 +247,14 @@ def test_an_action_the_api_no_longer_knows_fails_its_own_waiter_only(setup):
     for action_id in (1, 2, 3):
         shared.action(action_id)
     api.hidden = {2}
-    gone = APIException(code="not_found", message="action not found", details=None, correlation_id="abc")
-    api.action = lambda action_id: (_ for _ in ()).throw(gone) if action_id == 2 else api._action(action_id)  # pylint: disable=protected-access
+    read_alone = api.action
+
+    def action(action_id):
+        if action_id == 2:
+            raise APIException(code="not_found", message="action not found", details=None, correlation_id="abc")
+        return read_alone(action_id)
+
+    api.action = action
     api.actions[3] = {"id": 3, "status": "success", "command": "create_image"}
     clock.now += 12.0
     assert shared.action(1)["status"] == "running"  # the poll that met the 404 did not fail this waiter
