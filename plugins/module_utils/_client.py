@@ -66,7 +66,17 @@ def build_client(api_token: str, api_endpoint: str = DEFAULT_API_ENDPOINT, reque
         timeout=request_timeout,
     )
     disable_library_retries(client)
+    if endpoint.startswith("http://"):
+        reach_directly(client)
     return client
+
+
+def reach_directly(client: Any) -> None:
+    """Ignore the environment's proxies (and ``~/.netrc``) for a plain ``http://`` endpoint, which is only accepted on
+    this machine: a proxy from ``http_proxy`` would carry the token in clear across the network."""
+    session = getattr(getattr(client, "_client", None), "_session", None)
+    if session is not None:
+        session.trust_env = False
 
 
 def disable_library_retries(client: Any) -> None:

@@ -187,3 +187,12 @@ def test_huge_or_non_finite_timeout_is_refused_with_its_bound(timeout):
 
 def test_an_hour_is_the_longest_timeout():
     assert build_client(TOKEN, DEFAULT_API_ENDPOINT, 3600)._client._timeout == 3600  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize(("endpoint", "from_environment"), [("http://127.0.0.1:8765/v1", False), ("https://api.hetzner.cloud/v1", True)])
+def test_plain_http_ignores_the_environments_proxy(endpoint, from_environment, monkeypatch):
+    """A proxy from http_proxy would carry a loopback endpoint's token in clear across the network."""
+    monkeypatch.setenv("http_proxy", "http://proxy.example:3128")
+    session = build_client("secret-token", endpoint)._client._session  # pylint: disable=protected-access
+    assert session.trust_env is from_environment
+    assert bool(session.merge_environment_settings(endpoint + "/servers", {}, None, None, None)["proxies"]) is from_environment
