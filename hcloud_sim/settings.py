@@ -36,6 +36,9 @@ class Settings:
     poweroff_seconds: float = 1.0
     poweron_seconds: float = 3.0
     reboot_seconds: float = 5.0
+    create_server_seconds: float = 15.0
+    rebuild_seconds: float = 30.0
+    delete_server_seconds: float = 3.0
     actions_id_cap: int = 25
     failed_image: str = "unavailable"
     progress: str = "linear"

@@ -1,8 +1,9 @@
 """The simulated project: one ``Backend`` composed of the resource families over one ``Store``.
 
 The backend knows nothing about HTTP; it raises ``ApiError`` for refusals. Its families:
-``servers`` (servers, power actions, locks), ``images`` (snapshots, backups, create_image)
-and ``actions`` (settlement from the clock, reading and failing actions).
+``servers`` (servers, their life from create to delete, power actions, locks), ``images``
+(snapshots, backups, create_image), ``actions`` (settlement from the clock, reading and failing
+actions) and ``ssh_keys``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from ..settings import Settings
 from .actions import Action, ActionsFamily
 from .images import Image, ImagesFamily, system_image
 from .servers import HiddenLock, Server, ServersFamily
+from .ssh_keys import SshKey, SshKeysFamily
 from .store import Store, operation
 
-__all__ = ["Action", "Backend", "HiddenLock", "Image", "Server", "StateSnapshot"]
+__all__ = ["Action", "Backend", "HiddenLock", "Image", "Server", "SshKey", "StateSnapshot"]
 
 
 @dataclass
@@ -36,7 +38,7 @@ class StateSnapshot:
     settings: Settings
 
 
-class Backend(ServersFamily, ImagesFamily, ActionsFamily):
+class Backend(ServersFamily, ImagesFamily, ActionsFamily, SshKeysFamily):
     """The state of one simulated project and its operations."""
 
     def __init__(self, clock: Clock, state: InitialState, faults: FaultBook | None = None) -> None:

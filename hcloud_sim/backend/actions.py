@@ -38,6 +38,7 @@ class Action:
     server_id: int | None = None
     image_id: int | None = None
     server_status_after: str | None = None
+    then_locked_by: int | None = None  # the action that holds the server's lock after this one (create_server -> start_server)
 
     def involves(self, resource_type: str, resource_id: int | None = None) -> bool:
         """Whether the action lists a resource of that type (and id)."""
@@ -111,6 +112,9 @@ class ActionsFamily:
             action.progress = self._progress(action, at)
             if image is not None and image.status == "creating":
                 self._image_failed(image)
+            following = store.running.get(action.then_locked_by) if action.then_locked_by is not None else None
+            if following is not None:
+                self._finish(following, at, failure)
         else:
             action.status = "success"
             action.progress = 100
@@ -119,8 +123,12 @@ class ActionsFamily:
             if server is not None and action.server_status_after:
                 server.status = action.server_status_after
         if server is not None and store.server_locks.get(server.id) == action.id:
-            del store.server_locks[server.id]
-            server.locked = False
+            following = store.running.get(action.then_locked_by) if action.then_locked_by is not None else None
+            if following is not None:
+                store.server_locks[server.id] = following.id
+            else:
+                del store.server_locks[server.id]
+                server.locked = False
 
     def _start_scheduled(self, scheduled: ScheduledLock) -> None:
         server = self.store.servers.get(scheduled.server_id)

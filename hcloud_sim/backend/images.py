@@ -86,6 +86,7 @@ def system_image(spec: catalog.SystemImage) -> Image:
         os_version=spec.os_version,
         rapid_deploy=True,
         deprecated=spec.deprecated,
+        architecture=spec.architecture,
     )
 
 

@@ -8,6 +8,8 @@ is true), or while a lock with no visible action lasts (``visible: false``: new 
 from __future__ import annotations
 
 import ipaddress
+import secrets
+import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +18,12 @@ from ..clock import Clock, isoformat
 from ..initial_state import ImageSpec, LockSpec, ServerSpec
 from ..labels import Selector
 from ..settings import Settings
+from .actions import Action
 from .images import Image, image_size
 from .store import ScheduledLock, Store, operation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from .actions import Action
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Server:
     delete_protected: bool = False
     rebuild_protected: bool = False
     locked: bool = False
+    ssh_key_ids: list[int] = field(default_factory=list)  # not rendered: decides whether a rebuild sets a root password
 
     def to_json(self, datacenter: bool = False) -> dict[str, Any]:
         """The API's ``server`` object; ``datacenter`` only as the API had it before 2026-07-01."""
@@ -110,11 +112,15 @@ class ServersFamily:
     _new_image: Callable[..., Image]
     _start_action: Callable[..., Action]
     _finish: Callable[..., None]
+    _resolve_ssh_keys: Callable[[list[str | int]], list[int]]
+    _instant_action: Callable[[str, list[dict[str, Any]]], Action]
 
     # ----------------------------------------------------------------- internal
 
     def _add_server(self, spec: ServerSpec, index: int, now: float) -> None:
-        system = catalog.system_image(spec.image)
+        kind = catalog.server_type(spec.server_type)
+        # the image of the server type's architecture; an initial state may still name one that exists only for x86
+        system = catalog.system_image(spec.image, kind.architecture if kind else "x86") or catalog.system_image(spec.image)
         server = Server(
             id=self.store.next_id("server"),
             name=spec.name,
@@ -235,6 +241,10 @@ class ServersFamily:
     def delete_server(self, reference: str | int) -> Server:
         """Delete a server at once: its running actions fail, its backups and unfinished images go."""
         server = self._find_server(reference)
+        self._drop_server(server)
+        return server
+
+    def _drop_server(self, server: Server) -> None:
         now = self.clock.now()
         for action in [action for action in self.store.running.values() if action.server_id == server.id]:
             self._finish(action, now, {"code": "server_deleted", "message": "the server was deleted"})
@@ -246,4 +256,137 @@ class ServersFamily:
             if image.bound_to == server.id:
                 del self.store.images[image.id]
         del self.store.servers[server.id]
-        return server
+
+    # ----------------------------------------------------------------- a server's life
+
+    def _resolve_image(self, reference: str, architecture: str) -> Image:
+        """An ``available`` image by id or name (only system images have names) for that architecture."""
+        image = self.store.images.get(int(reference)) if reference.isdigit() else None
+        image = image or next((item for item in self.store.images.values() if item.name == reference and item.architecture == architecture), None)
+        image = image or next((item for item in self.store.images.values() if item.name == reference), None)
+        if image is None:
+            raise errors.invalid_field("image", f"image '{reference}' not found")
+        if image.status != "available":
+            raise errors.invalid_field("image", f"image {image.id} is not available (status {image.status})")
+        if image.architecture != architecture:
+            raise errors.invalid_field("image", f"image {image.id} is for architecture {image.architecture}, the server type is {architecture}")
+        return image
+
+    def _check_name_free(self, name: str, own_id: int | None = None) -> None:
+        if any(other.name == name and other.id != own_id for other in self.store.servers.values()):
+            raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
+
+    @operation
+    def create_server(
+        self,
+        name: str,
+        server_type: str,
+        image: str,
+        location: str | None = None,
+        labels: dict[str, str] | None = None,
+        ssh_keys: list[str | int] | None = None,
+        start_after_create: bool = True,
+    ) -> tuple[Server, Action, list[Action], str | None]:
+        """Create a server from an image; returns it, its ``create_server`` action, the next actions and the root password."""
+        kind = catalog.server_type_by_reference(server_type)
+        if kind is None:
+            raise errors.invalid_field("server_type", f"server type '{server_type}' not found")
+        if kind.deprecated:
+            raise errors.invalid_field("server_type", f"server type '{kind.name}' is deprecated and cannot be used for new servers")
+        place = catalog.location_by_reference(location or catalog.DEFAULT_LOCATION)
+        if place is None:
+            raise errors.invalid_field("location", f"location '{location}' not found")
+        source = self._resolve_image(image, kind.architecture)
+        if source.disk_size > kind.disk:
+            raise errors.invalid_field("server_type", f"image disk size ({source.disk_size:g} GB) is bigger than the server type's disk ({kind.disk} GB)")
+        key_ids = self._resolve_ssh_keys(list(ssh_keys or []))
+        self._check_name_free(name)
+        server = Server(
+            id=self.store.next_id("server"),
+            name=name,
+            status="initializing",
+            created=self.clock.now(),
+            server_type=kind.name,
+            location=place.name,
+            primary_disk_size=kind.disk,
+            labels=dict(labels or {}),
+            image=source,
+            ssh_key_ids=key_ids,
+        )
+        self.store.servers[server.id] = server
+        settings = self.settings
+        action = self._start_action(server, "create_server", settings.create_server_seconds, status_after="starting" if start_after_create else "off")
+        next_actions = []
+        if start_after_create:
+            start = self._follow_up(server, "start_server", action.ends_at, settings.poweron_seconds, "running")
+            action.then_locked_by = start.id
+            next_actions.append(start)
+        return server, action, next_actions, None if key_ids else _root_password()
+
+    def _follow_up(self, server: Server, command: str, real_start: float, seconds: float, status_after: str) -> Action:
+        """An action that runs after another one on the same server (it takes the server's lock over when that one ends)."""
+        now = self.clock.now()
+        follow = Action(
+            id=self.store.next_id("action"),
+            command=command,
+            started=now,
+            ends_at=self.clock.after(seconds, real_start),
+            resources=[{"id": server.id, "type": "server"}],
+            server_id=server.id,
+            server_status_after=status_after,
+        )
+        self.store.actions[follow.id] = follow
+        self.store.running[follow.id] = follow
+        return follow
+
+    @operation
+    def delete_server_by_api(self, server_id: int) -> Action:
+        """``DELETE /servers/{id}``: refused under delete protection or a lock; backups go, snapshots stay."""
+        server = self._server(server_id)
+        if server.delete_protected:
+            raise errors.protected(f"server {server_id} is delete protected")
+        self._check_unlocked(server)
+        self._drop_server(server)
+        now = self.clock.now()
+        action = Action(
+            id=self.store.next_id("action"),
+            command="delete_server",
+            started=now,
+            ends_at=self.clock.after(self.settings.delete_server_seconds, now),
+            resources=[{"id": server.id, "type": "server"}],
+        )
+        self.store.actions[action.id] = action
+        self.store.running[action.id] = action
+        return action
+
+    @operation
+    def rebuild_server(self, server_id: int, image: str) -> tuple[Action, str | None]:
+        """Power the server off, overwrite its disk with an image; answers the action and a root password (system images, no SSH keys)."""
+        server = self._server(server_id)
+        if server.rebuild_protected:
+            raise errors.protected(f"server {server_id} is rebuild protected")
+        self._check_unlocked(server)
+        kind = catalog.server_type(server.server_type)
+        source = self._resolve_image(image, kind.architecture if kind else "x86")
+        if source.disk_size > server.primary_disk_size:
+            raise errors.invalid_field("image", f"image disk size ({source.disk_size:g} GB) is bigger than the server's disk ({server.primary_disk_size} GB)")
+        action = self._start_action(server, "rebuild_server", self.settings.rebuild_seconds, status_during="rebuilding", status_after="running")
+        server.image = source
+        password = _root_password() if source.type == "system" and not server.ssh_key_ids else None
+        return action, password
+
+    @operation
+    def change_server_protection(self, server_id: int, delete: bool | None, rebuild: bool | None) -> Action:
+        """Set a server's delete and rebuild protection; answers an action that has already succeeded."""
+        server = self._server(server_id)
+        if delete is not None:
+            server.delete_protected = delete
+        if rebuild is not None:
+            server.rebuild_protected = rebuild
+        return self._instant_action("change_protection", [{"id": server.id, "type": "server"}])
+
+
+def _root_password() -> str:
+    """A random root password of 20 letters and digits, as the API's example has it."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _index in range(20))

@@ -21,10 +21,11 @@ if TYPE_CHECKING:
     from .actions import Action
     from .images import Image
     from .servers import Server
+    from .ssh_keys import SshKey
 
 R = TypeVar("R")
 
-FIRST_IDS = {"server": 42_001, "image": 500_001, "action": 900_001}
+FIRST_IDS = {"server": 42_001, "image": 500_001, "action": 900_001, "ssh_key": 7_001}
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Store:
         self.servers: dict[int, Server] = {}
         self.images: dict[int, Image] = {}
         self.actions: dict[int, Action] = {}
+        self.ssh_keys: dict[int, SshKey] = {}
         self.running: dict[int, Action] = {}
         self.server_locks: dict[int, int] = {}  # server id -> id of the action that locks it
         self.hidden_locks: dict[int, float] = {}  # server id -> end (real time) of a lock with no visible action
@@ -56,7 +58,7 @@ class Store:
         self._ids = {kind: itertools.count(first) for kind, first in FIRST_IDS.items()}
 
     def next_id(self, kind: str) -> int:
-        """The next id of a ``server``, ``image`` or ``action``."""
+        """The next id of a ``server``, ``image``, ``action`` or ``ssh_key``."""
         return next(self._ids[kind])
 
     def run(self, work: Callable[[], R]) -> R:

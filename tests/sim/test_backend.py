@@ -361,3 +361,53 @@ def test_actions_by_id_are_capped() -> None:
     assert [action.id for action in backend.poll_actions(ids[::-1])] == sorted(ids[::-1][:25])
     backend.update_settings(parse_settings({"actions_id_cap": 30}, backend.settings))
     assert [action.id for action in backend.poll_actions(ids)] == ids
+
+
+def test_create_server_holds_the_lock_until_it_has_started() -> None:
+    backend, clock = make_backend(create_server_seconds=10, poweron_seconds=3)
+    created, action, [start], password = backend.create_server("c", "cpx22", "debian-13", start_after_create=True)
+    assert password and len(password) == 20
+    assert (created.status, created.locked, created.server_type, created.primary_disk_size) == ("initializing", True, "cpx22", 80)
+    clock.advance(10)
+    assert (backend.get_server(created.id).status, backend.get_server(created.id).locked) == ("starting", True)
+    assert backend.get_action(action.id).status == "success"
+    expect_error(423, "locked", backend.rebuild_server, created.id, "debian-12")
+    clock.advance(3)
+    assert (backend.get_server(created.id).status, backend.get_server(created.id).locked) == ("running", False)
+    assert backend.get_action(start.id).finished == backend.get_action(action.id).finished + 3
+
+
+def test_a_failed_create_server_fails_its_start_too() -> None:
+    backend, clock = make_backend()
+    backend.faults.add_action_fault(ActionFault("create_server", times=1, code="action_failed", message="no capacity"))
+    created, action, [start], _password = backend.create_server("c", "cx22", "debian-12")
+    clock.advance(60)
+    assert [backend.get_action(item.id).status for item in (action, start)] == ["error", "error"]
+    assert not backend.get_server(created.id).locked
+
+
+def test_rebuild_replaces_the_image_and_keeps_the_server() -> None:
+    backend, clock = make_backend(rebuild_seconds=20)
+    a = server(backend, "a")
+    action, password = backend.rebuild_server(a.id, "debian-12")
+    assert password
+    rebuilding = backend.get_server(a.id)
+    assert (rebuilding.status, rebuilding.locked, rebuilding.image.name) == ("rebuilding", True, "debian-12")
+    clock.advance(20)
+    assert backend.get_action(action.id).status == "success"
+    assert (backend.get_server(a.id).status, backend.get_server(a.id).locked) == ("running", False)
+    expect_error(400, "invalid_input", backend.rebuild_server, a.id, "no-such-image")
+
+
+def test_delete_server_takes_its_backups_and_leaves_its_snapshots() -> None:
+    backend, clock = make_backend()
+    a = server(backend, "a")
+    _snapshot_action, snapshot = backend.create_image(a.id, "keep", "snapshot", None)
+    clock.advance(60)
+    _backup_action, backup = backend.create_image(a.id, "goes", "backup", None)
+    clock.advance(60)
+    action = backend.delete_server_by_api(a.id)
+    assert (action.command, action.resources) == ("delete_server", [{"id": a.id, "type": "server"}])
+    assert backend.get_image(snapshot.id).created_from == {"id": a.id, "name": "a"}
+    expect_error(404, "not_found", backend.get_image, backup.id)
+    expect_error(404, "not_found", backend.get_server, a.id)

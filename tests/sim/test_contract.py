@@ -7,7 +7,7 @@ import requests
 
 from hcloud_sim.launcher import SimControl
 
-from .conftest import CheckedApi, server_id, wait_until
+from .conftest import ED25519_KEY, ED25519_MD5, RSA_KEY, RSA_MD5, CheckedApi, server_id, wait_until
 from .openapi import KEPT_SPEC, SHARED_SPEC, spec_bytes, validate_response
 
 
@@ -191,8 +191,9 @@ def test_image_listing_filters(api: CheckedApi, control: SimControl) -> None:
     db1 = server_id(control, "db1")
     [backup] = api.get(f"/images?bound_to={db1}")["images"]
     assert (backup["type"], backup["bound_to"]) == ("backup", db1)
-    assert [image["name"] for image in api.get("/images?name=debian-12")["images"]] == ["debian-12"]
-    assert api.get("/images?architecture=arm")["images"] == []
+    assert [(image["name"], image["architecture"]) for image in api.get("/images?name=debian-12")["images"]] == [("debian-12", "x86"), ("debian-12", "arm")]
+    arm = api.get("/images?architecture=arm")["images"]
+    assert {(image["type"], image["name"]) for image in arm} == {("system", "ubuntu-24.04"), ("system", "debian-12"), ("system", "debian-13")}
     assert ids(api.get("/images?type=snapshot&sort=created:desc"))[0] == max(ids(api.get("/images?type=snapshot")))
     assert api.get("/images?type=vm", expect=400)["error"]["details"]["fields"][0]["name"] == "type"
     assert api.get("/images?include_deprecated=maybe", expect=400)["error"]["code"] == "invalid_input"
@@ -273,9 +274,9 @@ def test_unknown_route_wrong_method_and_wrong_token(sim, api: CheckedApi) -> Non
     response = api.session.get(f"{sim.url}/volumes", timeout=10)
     assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")
     validate_response("GET", "/v1/volumes", 404, response.json())
-    response = api.session.post(f"{sim.url}/servers", json={}, timeout=10)
+    response = api.session.delete(f"{sim.url}/servers", timeout=10)
     assert (response.status_code, response.json()["error"]["code"]) == (405, "method_not_allowed")
-    validate_response("POST", "/v1/servers", 405, response.json())
+    validate_response("GET", "/v1/servers", 405, response.json())  # the document has no DELETE /servers: the error envelope of its GET
     for headers in ({"Authorization": "Bearer wrong"}, {}, {"Authorization": "Basic c2ltLXRva2Vu"}, {"Authorization": "Bearer"}):
         response = requests.get(f"{sim.url}/servers", headers=headers, timeout=10)
         assert response.status_code == 401
@@ -301,3 +302,195 @@ def test_the_validator_rejects_wrong_bodies(api: CheckedApi) -> None:
 def test_the_kept_copy_of_the_document_is_identical() -> None:
     assert spec_bytes(KEPT_SPEC) == SHARED_SPEC.read_bytes()
     assert (KEPT_SPEC.parent / "hcloud-openapi.LICENSE").read_bytes() == (SHARED_SPEC.parent / "hcloud-openapi.LICENSE").read_bytes()
+
+
+# ----------------------------------------------------------------- a server's life
+
+
+def db1_snapshot(api: CheckedApi, control: SimControl) -> dict:
+    """An available snapshot made from db1 (160 GB disk)."""
+    return next(image for image in api.get("/images?type=snapshot&status=available&per_page=50")["images"] if image["created_from"]["name"] == "db1")
+
+
+def action_done(api: CheckedApi, action_id: int) -> dict:
+    """Wait for an action to end; its final state."""
+    return wait_until(lambda: (a := api.get(f"/actions/{action_id}")["action"])["status"] != "running" and a)
+
+
+def test_unknown_server_action_is_an_unknown_route(api: CheckedApi, control: SimControl) -> None:
+    web1 = server_id(control, "web1")
+    for path in (f"/servers/{web1}/actions/frobnicate", "/servers/999/actions/frobnicate"):
+        response = api.session.post(f"{api.base_url}/v1{path}", json={}, timeout=10)
+        assert response.status_code == 404
+        assert response.json() == {"error": {"code": "not_found", "message": "not found", "details": {}}}  # as any unknown route
+        validate_response("GET", "/v1/servers", 404, response.json())  # the document has no such path: the envelope of a known one
+    error = api.post("/servers/999/actions/rebuild", {"image": "debian-12"}, expect=404)["error"]
+    assert error["message"] == "server with ID '999' not found"
+    response = api.session.get(f"{api.base_url}/v1/servers/{web1}/actions/rebuild", timeout=10)
+    assert (response.status_code, response.json()["error"]["code"]) == (405, "method_not_allowed")
+
+
+def test_create_server_from_a_system_image(api: CheckedApi, control: SimControl) -> None:
+    body = api.post("/servers", {"name": "new1", "server_type": "cpx22", "image": "debian-13", "location": "nbg1", "labels": {"env": "test"}})
+    server, action, [start] = body["server"], body["action"], body["next_actions"]
+    assert isinstance(body["root_password"], str) and len(body["root_password"]) == 20
+    assert (server["name"], server["status"], server["locked"], server["labels"]) == ("new1", "initializing", True, {"env": "test"})
+    assert (server["server_type"]["name"], server["location"]["name"], server["image"]["name"]) == ("cpx22", "nbg1", "debian-13")
+    assert server["primary_disk_size"] == server["server_type"]["disk"]
+    assert (action["command"], action["status"], action["resources"]) == ("create_server", "running", [{"id": server["id"], "type": "server"}])
+    assert (start["command"], start["status"]) == ("start_server", "running")
+    assert action_done(api, action["id"])["status"] == "success"
+    assert action_done(api, start["id"])["status"] == "success"
+    after = api.get(f"/servers/{server['id']}")["server"]
+    assert (after["status"], after["locked"]) == ("running", False)
+    by_id = api.post("/servers", {"name": "new2", "server_type": "104", "image": 1004, "location": "3", "start_after_create": False})
+    assert (by_id["server"]["server_type"]["name"], by_id["server"]["image"]["name"], by_id["server"]["location"]["name"]) == ("cx22", "debian-12", "hel1")
+    assert by_id["next_actions"] == []
+    action_done(api, by_id["action"]["id"])
+    assert api.get(f"/servers/{by_id['server']['id']}")["server"]["status"] == "off"
+
+
+def test_create_server_from_a_snapshot_with_ssh_keys(api: CheckedApi, control: SimControl) -> None:
+    key = api.post("/ssh_keys", {"name": "alice", "public_key": ED25519_KEY})["ssh_key"]
+    snapshot = db1_snapshot(api, control)
+    body = api.post("/servers", {"name": "restored", "server_type": "cx42", "image": str(snapshot["id"]), "ssh_keys": ["alice", key["id"]]})
+    assert body["root_password"] is None
+    assert body["server"]["image"]["id"] == snapshot["id"]
+    assert body["server"]["location"]["name"] == "fsn1"
+    action_done(api, body["next_actions"][0]["id"])
+    assert api.get(f"/servers/{body['server']['id']}")["server"]["status"] == "running"
+    arm = api.post("/servers", {"name": "arm1", "server_type": "cax11", "image": "ubuntu-24.04"})["server"]
+    assert (arm["image"]["architecture"], arm["server_type"]["architecture"]) == ("arm", "arm")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ({"name": "web1", "server_type": "cx22", "image": "debian-12"}, 409, "uniqueness_error", "name"),
+        ({"name": "bad name", "server_type": "cx22", "image": "debian-12"}, 400, "invalid_input", "name"),
+        ({"server_type": "cx22", "image": "debian-12"}, 400, "invalid_input", "name"),
+        ({"name": "n", "server_type": "cx99", "image": "debian-12"}, 400, "invalid_input", "server_type"),
+        ({"name": "n", "server_type": "cx11", "image": "debian-12"}, 400, "invalid_input", "server_type"),
+        ({"name": "n", "server_type": "cx22", "image": "windows-95"}, 400, "invalid_input", "image"),
+        ({"name": "n", "server_type": "cx22", "image": "debian-12", "location": "mars"}, 400, "invalid_input", "location"),
+        ({"name": "n", "server_type": "cx22", "image": "debian-12", "ssh_keys": ["nobody"]}, 400, "invalid_input", "ssh_keys"),
+        ({"name": "n", "server_type": "cx22", "image": "debian-12", "volumes": [1]}, 400, "invalid_input", "volumes"),
+        ({"name": "n", "server_type": "cx22", "image": "debian-12", "colour": "red"}, 400, "invalid_input", "colour"),
+        ({"name": "n", "server_type": "cx22", "image": "debian-12", "labels": {"hetzner.cloud/x": "y"}}, 400, "invalid_input", "labels"),
+    ],
+)
+def test_create_server_refusals(api: CheckedApi, body: dict, status: int, code: str, field: str) -> None:
+    before = len(api.get("/servers")["servers"])
+    error = api.post("/servers", body, expect=status)["error"]
+    assert (error["code"], error["details"]["fields"][0]["name"]) == (code, field)
+    assert len(api.get("/servers")["servers"]) == before
+
+
+def test_create_server_image_must_fit_the_type(api: CheckedApi, control: SimControl) -> None:
+    snapshot = db1_snapshot(api, control)  # 160 GB
+    error = api.post("/servers", {"name": "small", "server_type": "cx22", "image": snapshot["id"]}, expect=400)["error"]
+    assert (error["code"], error["details"]["fields"][0]["name"]) == ("invalid_input", "server_type")
+
+
+def test_delete_server(api: CheckedApi, control: SimControl) -> None:
+    db1 = server_id(control, "db1")
+    snapshots = [image["id"] for image in api.get("/images?type=snapshot&per_page=50")["images"] if image["created_from"]["id"] == db1]
+    assert api.get(f"/images?bound_to={db1}")["images"]
+    error = api.call("DELETE", f"/servers/{db1}", 423).json()["error"]
+    assert (error["code"], error["message"]) == ("protected", f"server {db1} is delete protected")
+    assert api.call("DELETE", f"/servers/{server_id(control, 'sg5')}", 423).json()["error"]["code"] == "locked"
+    protection = api.post(f"/servers/{db1}/actions/change_protection", {"delete": False, "rebuild": False})["action"]
+    assert (protection["command"], protection["status"]) == ("change_protection", "success")
+    action = api.call("DELETE", f"/servers/{db1}", 200).json()["action"]
+    assert (action["command"], action["resources"]) == ("delete_server", [{"id": db1, "type": "server"}])
+    assert action_done(api, action["id"])["status"] == "success"
+    assert api.get(f"/servers/{db1}", expect=404)["error"]["code"] == "not_found"
+    assert api.get(f"/images?bound_to={db1}")["images"] == []
+    for image_id in snapshots:
+        assert api.get(f"/images/{image_id}")["image"]["created_from"] == {"id": db1, "name": "db1"}
+    assert api.call("DELETE", "/servers/999", 404).json()["error"]["code"] == "not_found"
+
+
+def test_change_server_protection(api: CheckedApi, control: SimControl) -> None:
+    web1 = server_id(control, "web1")
+    error = api.post(f"/servers/{web1}/actions/change_protection", {"delete": True, "rebuild": False}, expect=400)["error"]
+    assert error["code"] == "invalid_input"
+    api.post(f"/servers/{web1}/actions/change_protection", {"delete": True, "rebuild": True})
+    assert api.get(f"/servers/{web1}")["server"]["protection"] == {"delete": True, "rebuild": True}
+    assert api.call("DELETE", f"/servers/{web1}", 423).json()["error"]["code"] == "protected"
+    assert api.post(f"/servers/{web1}/actions/rebuild", {"image": "debian-12"}, expect=423)["error"]["code"] == "protected"
+    api.post(f"/servers/{web1}/actions/change_protection", {"rebuild": False})
+    assert api.get(f"/servers/{web1}")["server"]["protection"] == {"delete": True, "rebuild": False}
+    assert api.post(f"/servers/{web1}/actions/change_protection", {"delete": "yes"}, expect=400)["error"]["details"]["fields"][0]["name"] == "delete"
+
+
+def test_rebuild_server(api: CheckedApi, control: SimControl) -> None:
+    control.settings(rebuild_seconds=30)  # 1.5 real seconds: long enough to see the lock
+    web1 = server_id(control, "web1")
+    body = api.post(f"/servers/{web1}/actions/rebuild", {"image": "debian-12"})
+    action = body["action"]
+    assert isinstance(body["root_password"], str)
+    assert (action["command"], action["status"], action["resources"]) == ("rebuild_server", "running", [{"id": web1, "type": "server"}])
+    during = api.get(f"/servers/{web1}")["server"]
+    assert (during["status"], during["locked"], during["image"]["name"]) == ("rebuilding", True, "debian-12")
+    assert api.post(f"/servers/{web1}/actions/rebuild", {"image": "debian-12"}, expect=423)["error"]["code"] == "locked"
+    assert action_done(api, action["id"])["status"] == "success"
+    after = api.get(f"/servers/{web1}")["server"]
+    assert (after["id"], after["status"], after["locked"], after["public_net"]) == (web1, "running", False, during["public_net"])
+    made = api.post(f"/servers/{web1}/actions/create_image", {"description": "own"})
+    action_done(api, made["action"]["id"])
+    from_snapshot = api.post(f"/servers/{web1}/actions/rebuild", {"image": str(made["image"]["id"])})
+    assert from_snapshot["root_password"] is None
+    action_done(api, from_snapshot["action"]["id"])
+    assert api.get(f"/servers/{web1}")["server"]["image"]["id"] == made["image"]["id"]
+
+
+def test_rebuild_refusals(api: CheckedApi, control: SimControl) -> None:
+    web1, db1 = server_id(control, "web1"), server_id(control, "db1")
+    assert api.post(f"/servers/{db1}/actions/rebuild", {"image": "debian-12"}, expect=423)["error"]["code"] == "protected"
+    assert api.post(f"/servers/{server_id(control, 'sg5')}/actions/rebuild", {"image": "debian-12"}, expect=423)["error"]["code"] == "locked"
+    too_big = db1_snapshot(api, control)["id"]
+    error = api.post(f"/servers/{web1}/actions/rebuild", {"image": too_big}, expect=400)["error"]
+    assert (error["code"], error["details"]["fields"][0]["name"]) == ("invalid_input", "image")
+    for body, field in (({}, "image"), ({"image": "nothing"}, "image"), ({"image": "debian-12", "x": 1}, "x")):
+        assert api.post(f"/servers/{web1}/actions/rebuild", body, expect=400)["error"]["details"]["fields"][0]["name"] == field
+    assert api.get(f"/servers/{web1}")["server"]["image"]["name"] == "ubuntu-24.04"
+
+
+def test_ssh_keys(api: CheckedApi) -> None:
+    created = api.post("/ssh_keys", {"name": "alice", "public_key": ED25519_KEY, "labels": {"team": "ops"}})["ssh_key"]
+    assert (created["name"], created["fingerprint"], created["public_key"], created["labels"]) == ("alice", ED25519_MD5, ED25519_KEY, {"team": "ops"})
+    bob = api.post("/ssh_keys", {"name": "bob", "public_key": RSA_KEY + "\n"})["ssh_key"]
+    assert (bob["fingerprint"], bob["public_key"]) == (RSA_MD5, RSA_KEY)
+    assert [key["name"] for key in api.get("/ssh_keys")["ssh_keys"]] == ["alice", "bob"]
+    assert [key["name"] for key in api.get("/ssh_keys?name=bob")["ssh_keys"]] == ["bob"]
+    assert [key["name"] for key in api.get(f"/ssh_keys?fingerprint={ED25519_MD5}")["ssh_keys"]] == ["alice"]
+    assert [key["name"] for key in api.get("/ssh_keys?label_selector=team=ops")["ssh_keys"]] == ["alice"]
+    assert [key["name"] for key in api.get("/ssh_keys?sort=name:desc&per_page=1")["ssh_keys"]] == ["bob"]
+    assert api.get(f"/ssh_keys/{created['id']}")["ssh_key"] == created
+    updated = api.call("PUT", f"/ssh_keys/{created['id']}", 200, json={"name": "alice2", "labels": {}}).json()["ssh_key"]
+    assert (updated["name"], updated["labels"], updated["fingerprint"]) == ("alice2", {}, ED25519_MD5)
+    assert api.call("PUT", f"/ssh_keys/{created['id']}", 409, json={"name": "bob"}).json()["error"]["code"] == "uniqueness_error"
+    assert api.call("DELETE", f"/ssh_keys/{created['id']}", 204).content == b""
+    assert api.get(f"/ssh_keys/{created['id']}", expect=404)["error"]["code"] == "not_found"
+    assert api.call("DELETE", f"/ssh_keys/{created['id']}", 404).json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ({"name": "bob", "public_key": ED25519_KEY}, 409, "uniqueness_error", "name"),
+        ({"name": "carol", "public_key": RSA_KEY.replace("test2", "other comment")}, 409, "uniqueness_error", "public_key"),
+        ({"name": "carol", "public_key": "not a key"}, 400, "invalid_input", "public_key"),
+        ({"name": "carol", "public_key": "ssh-ed25519 !!!notbase64"}, 400, "invalid_input", "public_key"),
+        ({"name": "carol", "public_key": RSA_KEY.replace("ssh-rsa", "ssh-ed25519")}, 400, "invalid_input", "public_key"),
+        ({"name": "carol"}, 400, "invalid_input", "public_key"),
+        ({"name": "", "public_key": ED25519_KEY}, 400, "invalid_input", "name"),
+        ({"name": "carol", "public_key": ED25519_KEY, "labels": {"k": "not ok!"}}, 400, "invalid_input", "labels"),
+    ],
+)
+def test_ssh_key_refusals(api: CheckedApi, body: dict, status: int, code: str, field: str) -> None:
+    api.post("/ssh_keys", {"name": "bob", "public_key": RSA_KEY})
+    error = api.post("/ssh_keys", body, expect=status)["error"]
+    assert (error["code"], error["details"]["fields"][0]["name"]) == (code, field)
+    assert len(api.get("/ssh_keys")["ssh_keys"]) == 1
