@@ -39,6 +39,8 @@ class Settings:
     create_server_seconds: float = 15.0
     rebuild_seconds: float = 30.0
     delete_server_seconds: float = 3.0
+    change_type_seconds: float = 60.0
+    reset_seconds: float = 3.0
     actions_id_cap: int = 25
     failed_image: str = "unavailable"
     progress: str = "linear"

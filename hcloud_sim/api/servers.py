@@ -12,7 +12,7 @@ from ..routing import Request, Response
 from .common import RESOURCE_SORT_KEYS, page, selector
 
 SERVER_STATUSES = ("running", "initializing", "starting", "stopping", "off", "deleting", "migrating", "rebuilding", "unknown")
-POWER_COMMANDS = ("shutdown", "poweroff", "poweron", "reboot")
+POWER_COMMANDS = ("shutdown", "poweroff", "poweron", "reboot", "reset")
 USER_DATA_LIMIT = 32 * 1024
 _HOSTNAME_PART = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
@@ -58,7 +58,7 @@ def create_image(backend: Backend, request: Request) -> Response:
 
 
 def power_action(command: str) -> Callable[[Backend, Request], Response]:
-    """POST /servers/{id}/actions/{shutdown,poweroff,poweron,reboot} (no body fields)"""
+    """POST /servers/{id}/actions/{shutdown,poweroff,poweron,reboot,reset} (no body fields)"""
 
     def handle(backend: Backend, request: Request) -> Response:
         params.check_body(request.json_object(), {})
@@ -184,3 +184,40 @@ def change_server_protection(backend: Backend, request: Request) -> Response:
         raise errors.invalid_input({"rebuild": ["delete and rebuild protection must have the same value"]})
     action = backend.change_server_protection(server_id, body.get("delete"), body.get("rebuild"))
     return Response(201, {"action": action.to_json()})
+
+
+def change_server_type(backend: Backend, request: Request) -> Response:
+    """POST /servers/{id}/actions/change_type: ``server_type`` and ``upgrade_disk``, both required"""
+    server_id = request.int_param("id")
+    backend.get_server(server_id)
+    body = params.check_body(request.json_object(), {"server_type": is_id_or_name, "upgrade_disk": params.is_boolean}, required=("server_type", "upgrade_disk"))
+    return Response(201, {"action": backend.change_server_type(server_id, str(body["server_type"]), body["upgrade_disk"]).to_json()})
+
+
+def is_id_list(value: object) -> list[str]:
+    """Checker: a list of integer ids."""
+    if not isinstance(value, list) or any(isinstance(item, bool) or not isinstance(item, int) for item in value):
+        return ["must be a list of integer IDs"]
+    return []
+
+
+def enable_rescue(backend: Backend, request: Request) -> Response:
+    """POST /servers/{id}/actions/enable_rescue: ``type`` (``linux64``), ``ssh_keys`` (IDs)"""
+    server_id = request.int_param("id")
+    backend.get_server(server_id)
+    body = params.check_body(request.json_object(), {"type": params.one_of("linux64"), "ssh_keys": is_id_list})
+    action, password = backend.enable_rescue(server_id, body.get("ssh_keys", []))
+    return Response(201, {"action": action.to_json(), "root_password": password})
+
+
+def no_body_action(operation: str) -> Callable[[Backend, Request], Response]:
+    """POST /servers/{id}/actions/{enable_backup,disable_backup,disable_rescue} (no body fields)"""
+
+    def handle(backend: Backend, request: Request) -> Response:
+        server_id = request.int_param("id")
+        backend.get_server(server_id)
+        params.check_body(request.json_object(), {})
+        return Response(201, {"action": getattr(backend, operation)(server_id).to_json()})
+
+    handle.__doc__ = f"POST /servers/{{id}}/actions/{operation}"
+    return handle

@@ -1,7 +1,8 @@
 """The simulated project: one ``Backend`` composed of the resource families over one ``Store``.
 
 The backend knows nothing about HTTP; it raises ``ApiError`` for refusals. Its families:
-``servers`` (servers, their life from create to delete, power actions, locks), ``images``
+``servers`` (servers, power actions, locks), ``server_life`` (create, rebuild, protect, change
+type, backups, rescue, delete), ``images``
 (snapshots, backups, create_image), ``actions`` (settlement from the clock, reading and failing
 actions) and ``ssh_keys``.
 """
@@ -19,6 +20,7 @@ from ..pricing import Pricing
 from ..settings import Settings
 from .actions import Action, ActionsFamily
 from .images import Image, ImagesFamily, system_image
+from .server_life import ServerLifeFamily
 from .servers import HiddenLock, Server, ServersFamily
 from .ssh_keys import SshKey, SshKeysFamily
 from .store import Store, operation
@@ -38,7 +40,7 @@ class StateSnapshot:
     settings: Settings
 
 
-class Backend(ServersFamily, ImagesFamily, ActionsFamily, SshKeysFamily):
+class Backend(ServersFamily, ServerLifeFamily, ImagesFamily, ActionsFamily, SshKeysFamily):
     """The state of one simulated project and its operations."""
 
     def __init__(self, clock: Clock, state: InitialState, faults: FaultBook | None = None) -> None:

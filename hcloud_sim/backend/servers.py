@@ -8,8 +8,6 @@ is true), or while a lock with no visible action lasts (``visible: false``: new 
 from __future__ import annotations
 
 import ipaddress
-import secrets
-import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +16,17 @@ from ..clock import Clock, isoformat
 from ..initial_state import ImageSpec, LockSpec, ServerSpec
 from ..labels import Selector
 from ..settings import Settings
-from .actions import Action
 from .images import Image, image_size
 from .store import ScheduledLock, Store, operation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from .actions import Action
+
+
+# the action's command where it is not the route's name (reset answers "reset_server", as the OpenAPI example has it)
+ACTION_COMMANDS = {"reset": "reset_server"}
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Server:
     delete_protected: bool = False
     rebuild_protected: bool = False
     locked: bool = False
+    rescue_enabled: bool = False
     ssh_key_ids: list[int] = field(default_factory=list)  # not rendered: decides whether a rebuild sets a root password
 
     def to_json(self, datacenter: bool = False) -> dict[str, Any]:
@@ -62,7 +66,7 @@ class Server:
             "location": location.to_json(),
             "image": self.image.to_json() if self.image else None,
             "iso": None,
-            "rescue_enabled": False,
+            "rescue_enabled": self.rescue_enabled,
             "locked": self.locked,
             "backup_window": self.backup_window,
             "outgoing_traffic": 1_000_000 * self.id % 987_654_321,
@@ -112,8 +116,6 @@ class ServersFamily:
     _new_image: Callable[..., Image]
     _start_action: Callable[..., Action]
     _finish: Callable[..., None]
-    _resolve_ssh_keys: Callable[[list[str | int]], list[int]]
-    _instant_action: Callable[[str, list[dict[str, Any]]], Action]
 
     # ----------------------------------------------------------------- internal
 
@@ -162,6 +164,10 @@ class ServersFamily:
             raise errors.not_found("server", text)
         return server
 
+    def _check_name_free(self, name: str, own_id: int | None = None) -> None:
+        if any(other.name == name and other.id != own_id for other in self.store.servers.values()):
+            raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
+
     def _check_unlocked(self, server: Server) -> None:
         if server.id in self.store.server_locks or self.store.hidden_locks.get(server.id, 0.0) > self.clock.now():
             raise errors.locked("server")
@@ -199,9 +205,8 @@ class ServersFamily:
     def update_server(self, server_id: int, name: str | None = None, labels: dict[str, str] | None = None) -> Server:
         """Rename a server (names are unique in the project) and replace its labels; no action, no lock."""
         server = self._server(server_id)
-        if name is not None and name != server.name and any(other.name == name for other in self.store.servers.values()):
-            raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
         if name is not None:
+            self._check_name_free(name, server.id)
             server.name = name
         if labels is not None:
             server.labels = dict(labels)
@@ -209,7 +214,7 @@ class ServersFamily:
 
     @operation
     def power_action(self, server_id: int, command: str) -> Action:
-        """Start ``shutdown``, ``poweroff``, ``poweron`` or ``reboot`` on a server."""
+        """Start ``shutdown``, ``poweroff``, ``poweron``, ``reboot`` or ``reset`` on a server."""
         server = self._server(server_id)
         settings = self.settings
         off = server.status == "off"
@@ -218,11 +223,15 @@ class ServersFamily:
             "poweroff": (settings.poweroff_seconds, "off", "off"),
             "poweron": (settings.poweron_seconds, "starting", "running") if off else (0.0, None, None),
             "reboot": (settings.reboot_seconds, None, None),
+            "reset": (settings.reset_seconds, None, "running"),
         }
         if command not in plans:
             raise errors.not_found()
         seconds, during, after = plans[command]
-        return self._start_action(server, command, seconds, status_during=during, status_after=after)
+        action = self._start_action(server, ACTION_COMMANDS.get(command, command), seconds, status_during=during, status_after=after)
+        if after == "running" or command == "reboot":
+            server.rescue_enabled = False  # the server boots (into the rescue system, if enabled): rescue is off afterwards
+        return action
 
     @operation
     def sim_lock(self, reference: str | int, spec: LockSpec) -> tuple[Action | None, Image | None, HiddenLock | None]:
@@ -256,137 +265,3 @@ class ServersFamily:
             if image.bound_to == server.id:
                 del self.store.images[image.id]
         del self.store.servers[server.id]
-
-    # ----------------------------------------------------------------- a server's life
-
-    def _resolve_image(self, reference: str, architecture: str) -> Image:
-        """An ``available`` image by id or name (only system images have names) for that architecture."""
-        image = self.store.images.get(int(reference)) if reference.isdigit() else None
-        image = image or next((item for item in self.store.images.values() if item.name == reference and item.architecture == architecture), None)
-        image = image or next((item for item in self.store.images.values() if item.name == reference), None)
-        if image is None:
-            raise errors.invalid_field("image", f"image '{reference}' not found")
-        if image.status != "available":
-            raise errors.invalid_field("image", f"image {image.id} is not available (status {image.status})")
-        if image.architecture != architecture:
-            raise errors.invalid_field("image", f"image {image.id} is for architecture {image.architecture}, the server type is {architecture}")
-        return image
-
-    def _check_name_free(self, name: str, own_id: int | None = None) -> None:
-        if any(other.name == name and other.id != own_id for other in self.store.servers.values()):
-            raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
-
-    @operation
-    def create_server(
-        self,
-        name: str,
-        server_type: str,
-        image: str,
-        location: str | None = None,
-        labels: dict[str, str] | None = None,
-        ssh_keys: list[str | int] | None = None,
-        start_after_create: bool = True,
-    ) -> tuple[Server, Action, list[Action], str | None]:
-        """Create a server from an image; returns it, its ``create_server`` action, the next actions and the root password."""
-        kind = catalog.server_type_by_reference(server_type)
-        if kind is None:
-            raise errors.invalid_field("server_type", f"server type '{server_type}' not found")
-        if kind.deprecated:
-            raise errors.invalid_field("server_type", f"server type '{kind.name}' is deprecated and cannot be used for new servers")
-        place = catalog.location_by_reference(location or catalog.DEFAULT_LOCATION)
-        if place is None:
-            raise errors.invalid_field("location", f"location '{location}' not found")
-        source = self._resolve_image(image, kind.architecture)
-        if source.disk_size > kind.disk:
-            raise errors.invalid_field("server_type", f"image disk size ({source.disk_size:g} GB) is bigger than the server type's disk ({kind.disk} GB)")
-        key_ids = self._resolve_ssh_keys(list(ssh_keys or []))
-        self._check_name_free(name)
-        server = Server(
-            id=self.store.next_id("server"),
-            name=name,
-            status="initializing",
-            created=self.clock.now(),
-            server_type=kind.name,
-            location=place.name,
-            primary_disk_size=kind.disk,
-            labels=dict(labels or {}),
-            image=source,
-            ssh_key_ids=key_ids,
-        )
-        self.store.servers[server.id] = server
-        settings = self.settings
-        action = self._start_action(server, "create_server", settings.create_server_seconds, status_after="starting" if start_after_create else "off")
-        next_actions = []
-        if start_after_create:
-            start = self._follow_up(server, "start_server", action.ends_at, settings.poweron_seconds, "running")
-            action.then_locked_by = start.id
-            next_actions.append(start)
-        return server, action, next_actions, None if key_ids else _root_password()
-
-    def _follow_up(self, server: Server, command: str, real_start: float, seconds: float, status_after: str) -> Action:
-        """An action that runs after another one on the same server (it takes the server's lock over when that one ends)."""
-        now = self.clock.now()
-        follow = Action(
-            id=self.store.next_id("action"),
-            command=command,
-            started=now,
-            ends_at=self.clock.after(seconds, real_start),
-            resources=[{"id": server.id, "type": "server"}],
-            server_id=server.id,
-            server_status_after=status_after,
-        )
-        self.store.actions[follow.id] = follow
-        self.store.running[follow.id] = follow
-        return follow
-
-    @operation
-    def delete_server_by_api(self, server_id: int) -> Action:
-        """``DELETE /servers/{id}``: refused under delete protection or a lock; backups go, snapshots stay."""
-        server = self._server(server_id)
-        if server.delete_protected:
-            raise errors.protected(f"server {server_id} is delete protected")
-        self._check_unlocked(server)
-        self._drop_server(server)
-        now = self.clock.now()
-        action = Action(
-            id=self.store.next_id("action"),
-            command="delete_server",
-            started=now,
-            ends_at=self.clock.after(self.settings.delete_server_seconds, now),
-            resources=[{"id": server.id, "type": "server"}],
-        )
-        self.store.actions[action.id] = action
-        self.store.running[action.id] = action
-        return action
-
-    @operation
-    def rebuild_server(self, server_id: int, image: str) -> tuple[Action, str | None]:
-        """Power the server off, overwrite its disk with an image; answers the action and a root password (system images, no SSH keys)."""
-        server = self._server(server_id)
-        if server.rebuild_protected:
-            raise errors.protected(f"server {server_id} is rebuild protected")
-        self._check_unlocked(server)
-        kind = catalog.server_type(server.server_type)
-        source = self._resolve_image(image, kind.architecture if kind else "x86")
-        if source.disk_size > server.primary_disk_size:
-            raise errors.invalid_field("image", f"image disk size ({source.disk_size:g} GB) is bigger than the server's disk ({server.primary_disk_size} GB)")
-        action = self._start_action(server, "rebuild_server", self.settings.rebuild_seconds, status_during="rebuilding", status_after="running")
-        server.image = source
-        password = _root_password() if source.type == "system" and not server.ssh_key_ids else None
-        return action, password
-
-    @operation
-    def change_server_protection(self, server_id: int, delete: bool | None, rebuild: bool | None) -> Action:
-        """Set a server's delete and rebuild protection; answers an action that has already succeeded."""
-        server = self._server(server_id)
-        if delete is not None:
-            server.delete_protected = delete
-        if rebuild is not None:
-            server.rebuild_protected = rebuild
-        return self._instant_action("change_protection", [{"id": server.id, "type": "server"}])
-
-
-def _root_password() -> str:
-    """A random root password of 20 letters and digits, as the API's example has it."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _index in range(20))

@@ -494,3 +494,62 @@ def test_ssh_key_refusals(api: CheckedApi, body: dict, status: int, code: str, f
     error = api.post("/ssh_keys", body, expect=status)["error"]
     assert (error["code"], error["details"]["fields"][0]["name"]) == (code, field)
     assert len(api.get("/ssh_keys")["ssh_keys"]) == 1
+
+
+def test_backups_on_and_off(api: CheckedApi, control: SimControl) -> None:
+    web1, db1 = server_id(control, "web1"), server_id(control, "db1")
+    assert api.get(f"/servers/{web1}")["server"]["backup_window"] is None
+    enabled = api.post(f"/servers/{web1}/actions/enable_backup")["action"]
+    assert (enabled["command"], enabled["status"]) == ("enable_backup", "success")
+    window = api.get(f"/servers/{web1}")["server"]["backup_window"]
+    assert window in ("22-02", "02-06", "06-10", "10-14", "14-18", "18-22")
+    backup = api.post(f"/servers/{web1}/actions/create_image", {"type": "backup"})
+    action_done(api, backup["action"]["id"])
+    api.post(f"/servers/{web1}/actions/enable_backup")
+    assert api.get(f"/servers/{web1}")["server"]["backup_window"] == window  # enabling again keeps the window
+    assert api.post(f"/servers/{web1}/actions/disable_backup")["action"]["command"] == "disable_backup"
+    assert api.get(f"/servers/{web1}")["server"]["backup_window"] is None
+    assert api.get(f"/images?bound_to={web1}")["images"] == []
+    assert api.get(f"/images/{backup['image']['id']}", expect=404)["error"]["code"] == "not_found"
+    assert api.post(f"/servers/{db1}/actions/disable_backup", {"x": 1}, expect=400)["error"]["details"]["fields"][0]["name"] == "x"
+    assert api.post(f"/servers/{server_id(control, 'sg5')}/actions/disable_backup", expect=423)["error"]["code"] == "locked"
+
+
+def test_change_type(api: CheckedApi, control: SimControl) -> None:
+    control.settings(change_type_seconds=20)  # one real second
+    legacy = server_id(control, "legacy")  # off
+    before = api.get(f"/servers/{legacy}")["server"]
+    error = api.post(f"/servers/{server_id(control, 'web1')}/actions/change_type", {"server_type": "cx32", "upgrade_disk": True}, expect=400)["error"]
+    assert error["code"] == "server_not_stopped"
+    for server_type in ("cax21", "cx11", "cpx11" if before["primary_disk_size"] > 40 else "cx99"):
+        error = api.post(f"/servers/{legacy}/actions/change_type", {"server_type": server_type, "upgrade_disk": True}, expect=400)["error"]
+        assert error["code"] in ("invalid_server_type", "invalid_input"), server_type
+    assert api.post(f"/servers/{legacy}/actions/change_type", {"server_type": "cx52"}, expect=400)["error"]["details"]["fields"][0]["name"] == "upgrade_disk"
+    action = api.post(f"/servers/{legacy}/actions/change_type", {"server_type": "cx52", "upgrade_disk": False})["action"]
+    assert (action["command"], action["status"]) == ("change_server_type", "running")
+    assert api.get(f"/servers/{legacy}")["server"]["status"] == "migrating"
+    action_done(api, action["id"])
+    after = api.get(f"/servers/{legacy}")["server"]
+    assert (after["server_type"]["name"], after["primary_disk_size"], after["status"]) == ("cx52", before["primary_disk_size"], "running")
+    api.post(f"/servers/{legacy}/actions/poweroff")
+    wait_until(lambda: not api.get(f"/servers/{legacy}")["server"]["locked"])
+    action_done(api, api.post(f"/servers/{legacy}/actions/change_type", {"server_type": "cx52", "upgrade_disk": True})["action"]["id"])
+    assert api.get(f"/servers/{legacy}")["server"]["primary_disk_size"] == 320
+
+
+def test_rescue_and_reset(api: CheckedApi, control: SimControl) -> None:
+    web1 = server_id(control, "web1")
+    body = api.post(f"/servers/{web1}/actions/enable_rescue", {"type": "linux64"})
+    assert (body["action"]["command"], body["action"]["status"], len(body["root_password"])) == ("enable_rescue", "success", 20)
+    assert api.get(f"/servers/{web1}")["server"]["rescue_enabled"] is True
+    assert api.post(f"/servers/{web1}/actions/disable_rescue")["action"]["command"] == "disable_rescue"
+    assert api.get(f"/servers/{web1}")["server"]["rescue_enabled"] is False
+    key = api.post("/ssh_keys", {"name": "alice", "public_key": ED25519_KEY})["ssh_key"]
+    assert len(api.post(f"/servers/{web1}/actions/enable_rescue", {"ssh_keys": [key["id"]]})["root_password"]) == 20
+    assert api.post(f"/servers/{web1}/actions/enable_rescue", {"ssh_keys": [999]}, expect=400)["error"]["details"]["fields"][0]["name"] == "ssh_keys"
+    assert api.post(f"/servers/{web1}/actions/enable_rescue", {"type": "freebsd64"}, expect=400)["error"]["details"]["fields"][0]["name"] == "type"
+    reset = api.post(f"/servers/{web1}/actions/reset")["action"]
+    assert (reset["command"], reset["status"]) == ("reset_server", "running")
+    assert api.get(f"/servers/{web1}")["server"]["rescue_enabled"] is False  # booted into it: off again
+    assert action_done(api, reset["id"])["status"] == "success"
+    assert api.get(f"/servers/{web1}")["server"]["status"] == "running"

@@ -217,3 +217,26 @@ def test_server_life_refusals(client) -> None:
     with pytest.raises(APIException) as caught:
         client.servers.rebuild(created.server, Image(name="debian-12"))
     assert caught.value.code == "locked"  # still being created
+
+
+def test_backups_type_rescue_and_reset(client, control: SimControl) -> None:
+    control.settings(change_type_seconds=4, reset_seconds=2)
+    legacy = client.servers.get_by_name("legacy")  # off
+    client.servers.enable_backup(legacy).wait_until_finished()
+    assert client.servers.get_by_id(legacy.id).backup_window is not None
+    client.servers.disable_backup(legacy).wait_until_finished()
+    assert client.servers.get_by_id(legacy.id).backup_window is None
+    client.servers.change_type(legacy, ServerType(name="cx52"), upgrade_disk=True).wait_until_finished()
+    changed = client.servers.get_by_id(legacy.id)
+    assert (changed.server_type.name, changed.primary_disk_size, changed.status) == ("cx52", 320, "running")
+    with pytest.raises(APIException) as caught:
+        client.servers.change_type(changed, ServerType(name="cpx51"), upgrade_disk=False)
+    assert caught.value.code == "server_not_stopped"
+    rescue = client.servers.enable_rescue(changed, type="linux64")
+    rescue.action.wait_until_finished()
+    assert rescue.root_password and client.servers.get_by_id(legacy.id).rescue_enabled
+    client.servers.reset(changed).wait_until_finished()
+    assert not client.servers.get_by_id(legacy.id).rescue_enabled
+    client.servers.enable_rescue(changed).action.wait_until_finished()
+    client.servers.disable_rescue(changed).wait_until_finished()
+    assert not client.servers.get_by_id(legacy.id).rescue_enabled
