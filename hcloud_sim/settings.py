@@ -21,6 +21,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "failed_image": ("unavailable", "delete"),
     "progress": ("linear", "stuck"),
     "datacenters": ("removed", "present"),
+    "automatic_backups": ("off", "daily"),
 }
 WHOLE_NUMBERS = {"snapshot_quota": 0, "actions_id_cap": 1}  # name -> minimum
 
@@ -45,6 +46,7 @@ class Settings:
     failed_image: str = "unavailable"
     progress: str = "linear"
     datacenters: str = "removed"
+    automatic_backups: str = "off"
 
     def snapshot_seconds(self, disk_gb: float) -> float:
         """How long (simulated seconds) an image of a disk of ``disk_gb`` takes."""

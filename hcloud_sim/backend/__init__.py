@@ -57,6 +57,7 @@ class Backend(ServersFamily, ServerLifeFamily, ImagesFamily, ActionsFamily, SshK
             self.store.clear()
             self.store.images.update({image.id: system_image(image) for image in catalog.SYSTEM_IMAGES})
             now = self.clock.now()
+            self.store.epoch = self.store.backups_scheduled_until = now
             for index, spec in enumerate(state.servers):
                 self._add_server(spec, index, now)
             self._settle()

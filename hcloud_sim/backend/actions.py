@@ -7,6 +7,7 @@ or stays at 0 until the end with ``progress: stuck``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,7 @@ class ActionsFamily:
     clock: Clock
     settings: Settings
     faults: FaultBook
+    _schedule_backups: Callable[[float], None]
 
     # ----------------------------------------------------------------- settlement
 
@@ -76,6 +78,7 @@ class ActionsFamily:
         """Apply every time-driven change due by now, in time order."""
         now = self.clock.now()
         store = self.store
+        self._schedule_backups(now)
         while True:
             ending = min(store.running.values(), key=lambda action: (action.ends_at, action.id), default=None)
             starting = min(store.scheduled, key=lambda lock: lock.start_at, default=None)

@@ -14,11 +14,12 @@ from typing import Any
 
 from .. import catalog, errors
 from ..clock import Clock
+from ..initial_state import ImageSpec, LockSpec
 from ..settings import Settings
 from .actions import Action
-from .images import Image
+from .images import BACKUP_SLOTS, Image
 from .servers import Server
-from .store import Store, operation
+from .store import ScheduledLock, Store, operation
 
 BACKUP_WINDOWS = ("22-02", "02-06", "06-10", "10-14", "14-18", "18-22")
 
@@ -158,6 +159,36 @@ class ServerLifeFamily:
         if rebuild is not None:
             server.rebuild_protected = rebuild
         return self._instant_action("change_protection", [{"id": server.id, "type": "server"}])
+
+    def _schedule_backups(self, now: float) -> None:
+        """``automatic_backups: daily``: a backup of each server with a window, when simulated time enters the window.
+
+        Simulated time runs from the last reset at ``--speed`` (one simulated day is 86400 / speed real seconds);
+        each backup is a ``create_image`` of another client, started by settlement like the initial state's locks
+        (it waits for a running action to end). At most the last ``BACKUP_SLOTS`` occurrences per server are kept.
+        """
+        store = self.store
+        since, store.backups_scheduled_until = store.backups_scheduled_until, now
+        if self.settings.automatic_backups == "off" or now <= since:
+            return
+        speed = self.clock.speed
+
+        def simulated(real: float) -> float:
+            return store.epoch + (real - store.epoch) * speed
+
+        for server in store.servers.values():
+            if server.backup_window is None:
+                continue
+            hour = int(server.backup_window.split("-")[0])
+            start = simulated(since)
+            occurrence = start - start % 86_400 + hour * 3_600
+            occurrences = []
+            while occurrence <= simulated(now):
+                if occurrence > start:
+                    occurrences.append(store.epoch + (occurrence - store.epoch) / speed)
+                occurrence += 86_400
+            spec = LockSpec("create_image", self.settings.snapshot_seconds(server.primary_disk_size), image=ImageSpec(type="backup"))
+            store.scheduled.extend(ScheduledLock(at, server.id, spec) for at in occurrences[-BACKUP_SLOTS:])
 
     @operation
     def change_server_type(self, server_id: int, server_type: str, upgrade_disk: bool) -> Action:

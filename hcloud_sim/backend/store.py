@@ -55,6 +55,8 @@ class Store:
         self.server_locks: dict[int, int] = {}  # server id -> id of the action that locks it
         self.hidden_locks: dict[int, float] = {}  # server id -> end (real time) of a lock with no visible action
         self.scheduled: list[ScheduledLock] = []
+        self.epoch = 0.0  # real time of the last reset: simulated time runs from there at --speed
+        self.backups_scheduled_until = 0.0  # real time up to which automatic backups have been scheduled
         self._ids = {kind: itertools.count(first) for kind, first in FIRST_IDS.items()}
 
     def next_id(self, kind: str) -> int:

@@ -411,3 +411,48 @@ def test_delete_server_takes_its_backups_and_leaves_its_snapshots() -> None:
     assert backend.get_image(snapshot.id).created_from == {"id": a.id, "name": "a"}
     expect_error(404, "not_found", backend.get_image, backup.id)
     expect_error(404, "not_found", backend.get_server, a.id)
+
+
+def backups_of(backend: Backend, server_id: int) -> list:
+    return [image for image in backend.list_images(lambda image: image.type == "backup" and image.bound_to == server_id) if image.status == "available"]
+
+
+def test_no_automatic_backups_by_default() -> None:
+    backend, clock = make_backend(speed=3600)  # one real second is a simulated hour
+    a = server(backend, "a")
+    clock.advance(24 * 3)
+    assert backups_of(backend, a.id) == []
+
+
+def test_automatic_daily_backups_keep_seven_slots() -> None:
+    backend, clock = make_backend(speed=3600, automatic_backups="daily")
+    a, b = server(backend, "a"), server(backend, "b")  # a: window 22-02; b: no backups
+    clock.advance(24)  # one simulated day: the window has begun exactly once
+    [first] = backups_of(backend, a.id)
+    assert first.created_from == {"id": a.id, "name": "a"}
+    epoch = backend.store.epoch
+    assert round(epoch + (first.created - epoch) * 3600) % 86_400 == 22 * 3_600  # at the window's start, in simulated time
+    actions = backend.list_actions("server", a.id)
+    assert [(action.command, action.status) for action in actions] == [("create_image", "success")]
+    clock.advance(24 * 9)
+    kept = backups_of(backend, a.id)
+    assert len(kept) == 7
+    assert first.id not in [image.id for image in kept]
+    assert backups_of(backend, b.id) == []
+    backend.disable_backup(a.id)
+    clock.advance(24 * 2)
+    assert backups_of(backend, a.id) == []
+
+
+def test_an_automatic_backup_waits_for_a_running_action() -> None:
+    backend, clock = make_backend(speed=3600, automatic_backups="daily", rebuild_seconds=7200)
+    a = server(backend, "a")
+    epoch = backend.store.epoch
+    hours_to_window = (22 - (epoch % 86_400) / 3_600) % 24  # real seconds at this speed
+    clock.advance(hours_to_window - 1)  # a simulated hour before the window
+    rebuild, _password = backend.rebuild_server(a.id, "debian-12")  # runs two simulated hours, past the window's start
+    clock.advance(1.5)
+    assert backups_of(backend, a.id) == []
+    clock.advance(1)
+    [backup] = backups_of(backend, a.id)
+    assert backup.created == backend.get_action(rebuild.id).finished

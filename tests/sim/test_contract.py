@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from hcloud_sim.launcher import SimControl
+from hcloud_sim.launcher import SimControl, start_simulator
 
 from .conftest import ED25519_KEY, ED25519_MD5, RSA_KEY, RSA_MD5, CheckedApi, server_id, wait_until
 from .openapi import KEPT_SPEC, SHARED_SPEC, spec_bytes, validate_response
@@ -553,3 +553,16 @@ def test_rescue_and_reset(api: CheckedApi, control: SimControl) -> None:
     assert api.get(f"/servers/{web1}")["server"]["rescue_enabled"] is False  # booted into it: off again
     assert action_done(api, reset["id"])["status"] == "success"
     assert api.get(f"/servers/{web1}")["server"]["status"] == "running"
+
+
+def test_automatic_backups_as_simulated_days_pass() -> None:
+    with start_simulator(["--state", "demo", "--speed", "86400", "--setting", "automatic_backups=daily"]) as fast:  # a simulated day a second
+        api = CheckedApi(fast.base_url)
+        db1 = next(server for server in api.get("/servers?name=db1")["servers"])
+        assert db1["backup_window"] == "02-06"
+        made = wait_until(lambda: len(backups := api.get(f"/images?type=backup&bound_to={db1['id']}&status=available")["images"]) >= 3 and backups, timeout=20)
+        assert all(image["created_from"] == {"id": db1["id"], "name": "db1"} for image in made)
+        wait_until(lambda: len(api.get(f"/images?type=backup&bound_to={db1['id']}")["images"]) == 7, timeout=30)
+        for server in api.get("/servers")["servers"]:
+            expected = 0 if server["backup_window"] is None else 7
+            wait_until(lambda server=server, expected=expected: len(api.get(f"/images?type=backup&bound_to={server['id']}")["images"]) == expected, timeout=30)
