@@ -191,6 +191,21 @@ class ActionsFamily:
         self.store.actions[action.id] = action
         return action
 
+    def _unlocking_action(self, command: str, server_id: int, ends_at: float, server_status_after: str | None = None) -> Action:
+        """A running action on a server that does not take its lock (a deleted server's, or one that takes it over later)."""
+        action = Action(
+            id=self.store.next_id("action"),
+            command=command,
+            started=self.clock.now(),
+            ends_at=ends_at,
+            resources=[{"id": server_id, "type": "server"}],
+            server_id=server_id if server_id in self.store.servers else None,
+            server_status_after=server_status_after,
+        )
+        self.store.actions[action.id] = action
+        self.store.running[action.id] = action
+        return action
+
     # ----------------------------------------------------------------- operations
 
     @operation

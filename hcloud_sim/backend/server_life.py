@@ -36,6 +36,7 @@ class ServerLifeFamily:
     _drop_server: Callable[[Server], None]
     _start_action: Callable[..., Action]
     _instant_action: Callable[[str, list[dict[str, Any]]], Action]
+    _unlocking_action: Callable[..., Action]
     _resolve_ssh_keys: Callable[[list[str | int]], list[int]]
 
     def _resolve_image(self, reference: str, architecture: str) -> Image:
@@ -93,26 +94,11 @@ class ServerLifeFamily:
         action = self._start_action(server, "create_server", settings.create_server_seconds, status_after="starting" if start_after_create else "off")
         next_actions = []
         if start_after_create:
-            start = self._follow_up(server, "start_server", action.ends_at, settings.poweron_seconds, "running")
+            # start_server runs after create_server and takes the server's lock over from it
+            start = self._unlocking_action("start_server", server.id, self.clock.after(settings.poweron_seconds, action.ends_at), "running")
             action.then_locked_by = start.id
             next_actions.append(start)
         return server, action, next_actions, None if key_ids else _root_password()
-
-    def _follow_up(self, server: Server, command: str, real_start: float, seconds: float, status_after: str) -> Action:
-        """An action that runs after another one on the same server (it takes the server's lock over when that one ends)."""
-        now = self.clock.now()
-        follow = Action(
-            id=self.store.next_id("action"),
-            command=command,
-            started=now,
-            ends_at=self.clock.after(seconds, real_start),
-            resources=[{"id": server.id, "type": "server"}],
-            server_id=server.id,
-            server_status_after=status_after,
-        )
-        self.store.actions[follow.id] = follow
-        self.store.running[follow.id] = follow
-        return follow
 
     @operation
     def delete_server_by_api(self, server_id: int) -> Action:
@@ -122,17 +108,7 @@ class ServerLifeFamily:
             raise errors.protected(f"server {server_id} is delete protected")
         self._check_unlocked(server)
         self._drop_server(server)
-        now = self.clock.now()
-        action = Action(
-            id=self.store.next_id("action"),
-            command="delete_server",
-            started=now,
-            ends_at=self.clock.after(self.settings.delete_server_seconds, now),
-            resources=[{"id": server.id, "type": "server"}],
-        )
-        self.store.actions[action.id] = action
-        self.store.running[action.id] = action
-        return action
+        return self._unlocking_action("delete_server", server.id, self.clock.after(self.settings.delete_server_seconds))
 
     @operation
     def rebuild_server(self, server_id: int, image: str) -> tuple[Action, str | None]:
