@@ -38,6 +38,7 @@ class StateSnapshot:
     actions: list[Action]
     hidden_locks: list[HiddenLock]
     settings: Settings
+    ssh_keys: list[SshKey]
 
 
 class Backend(ServersFamily, ServerLifeFamily, ImagesFamily, ActionsFamily, SshKeysFamily):
@@ -70,7 +71,7 @@ class Backend(ServersFamily, ServerLifeFamily, ImagesFamily, ActionsFamily, SshK
 
     @operation
     def snapshot_state(self) -> StateSnapshot:
-        """Copies of every server, image, action and invisible lock."""
+        """Copies of every server, image, action, invisible lock and SSH key."""
         store = self.store
         return StateSnapshot(
             time=self.clock.now(),
@@ -79,6 +80,7 @@ class Backend(ServersFamily, ServerLifeFamily, ImagesFamily, ActionsFamily, SshK
             actions=list(store.actions.values()),
             hidden_locks=[HiddenLock(server_id, until) for server_id, until in store.hidden_locks.items()],
             settings=self.settings,
+            ssh_keys=list(store.ssh_keys.values()),
         )
 
     @property

@@ -457,7 +457,7 @@ def test_rebuild_refusals(api: CheckedApi, control: SimControl) -> None:
     assert api.get(f"/servers/{web1}")["server"]["image"]["name"] == "ubuntu-24.04"
 
 
-def test_ssh_keys(api: CheckedApi) -> None:
+def test_ssh_keys(api: CheckedApi, control: SimControl) -> None:
     created = api.post("/ssh_keys", {"name": "alice", "public_key": ED25519_KEY, "labels": {"team": "ops"}})["ssh_key"]
     assert (created["name"], created["fingerprint"], created["public_key"], created["labels"]) == ("alice", ED25519_MD5, ED25519_KEY, {"team": "ops"})
     bob = api.post("/ssh_keys", {"name": "bob", "public_key": RSA_KEY + "\n"})["ssh_key"]
@@ -471,6 +471,7 @@ def test_ssh_keys(api: CheckedApi) -> None:
     updated = api.call("PUT", f"/ssh_keys/{created['id']}", 200, json={"name": "alice2", "labels": {}}).json()["ssh_key"]
     assert (updated["name"], updated["labels"], updated["fingerprint"]) == ("alice2", {}, ED25519_MD5)
     assert api.call("PUT", f"/ssh_keys/{created['id']}", 409, json={"name": "bob"}).json()["error"]["code"] == "uniqueness_error"
+    assert [key["name"] for key in control.state()["ssh_keys"]] == ["alice2", "bob"]
     assert api.call("DELETE", f"/ssh_keys/{created['id']}", 204).content == b""
     assert api.get(f"/ssh_keys/{created['id']}", expect=404)["error"]["code"] == "not_found"
     assert api.call("DELETE", f"/ssh_keys/{created['id']}", 404).json()["error"]["code"] == "not_found"
