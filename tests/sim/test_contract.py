@@ -392,6 +392,17 @@ def test_create_server_image_must_fit_the_type(api: CheckedApi, control: SimCont
     assert (error["code"], error["details"]["fields"][0]["name"]) == ("invalid_input", "server_type")
 
 
+def test_create_server_from_a_backup_and_not_from_an_unfinished_image(api: CheckedApi, control: SimControl) -> None:
+    [backup] = api.get(f"/images?type=backup&status=available&bound_to={server_id(control, 'db1')}")["images"]
+    body = api.post("/servers", {"name": "from-backup", "server_type": "cpx41", "image": backup["id"], "start_after_create": False})
+    assert (body["server"]["image"]["type"], body["server"]["image"]["id"], body["server"]["primary_disk_size"]) == ("backup", backup["id"], 240)
+    [creating] = api.get("/images?status=creating")["images"]  # sg5's backup, still being made
+    error = api.post("/servers", {"name": "too-early", "server_type": "cx52", "image": creating["id"]}, expect=400)["error"]
+    assert (error["code"], error["details"]["fields"][0]["name"]) == ("invalid_input", "image")
+    error = api.post("/servers", {"name": "on-arm", "server_type": "cax41", "image": backup["id"]}, expect=400)["error"]
+    assert (error["code"], error["details"]["fields"][0]["name"]) == ("invalid_input", "image")  # an x86 image
+
+
 def test_delete_server(api: CheckedApi, control: SimControl) -> None:
     db1 = server_id(control, "db1")
     snapshots = [image["id"] for image in api.get("/images?type=snapshot&per_page=50")["images"] if image["created_from"]["id"] == db1]
