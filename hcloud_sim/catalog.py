@@ -128,6 +128,20 @@ SERVER_TYPES: tuple[ServerType, ...] = (
     ServerType(107, "cx52", 16, 32.0, 320, price_monthly=32.4),
     ServerType(45, "cax11", 2, 4.0, 40, architecture="arm", price_monthly=3.79),
     ServerType(96, "ccx13", 2, 8.0, 80, cpu_type="dedicated", category="Dedicated vCPU", price_monthly=12.49),
+    # the generation sold since October 2025 (Cost-Optimized cx*3, Regular Performance cpx*2)
+    ServerType(108, "cx23", 2, 4.0, 40, category="Cost-Optimized", price_monthly=3.49),
+    ServerType(109, "cx33", 4, 8.0, 80, category="Cost-Optimized", price_monthly=5.49),
+    ServerType(110, "cx43", 8, 16.0, 160, category="Cost-Optimized", price_monthly=9.49),
+    ServerType(111, "cx53", 16, 32.0, 320, category="Cost-Optimized", price_monthly=17.49),
+    ServerType(112, "cpx12", 1, 2.0, 40, category="Regular Performance", price_monthly=6.49),
+    ServerType(113, "cpx22", 2, 4.0, 80, category="Regular Performance", price_monthly=7.99),
+    ServerType(114, "cpx32", 4, 8.0, 160, category="Regular Performance", price_monthly=13.99),
+    ServerType(115, "cpx42", 8, 16.0, 320, category="Regular Performance", price_monthly=25.49),
+    ServerType(116, "cpx52", 12, 24.0, 480, category="Regular Performance", price_monthly=36.49),
+    ServerType(117, "cpx62", 16, 32.0, 640, category="Regular Performance", price_monthly=51.49),
+    ServerType(93, "cax21", 4, 8.0, 80, architecture="arm", price_monthly=6.49),
+    ServerType(94, "cax31", 8, 16.0, 160, architecture="arm", price_monthly=12.49),
+    ServerType(95, "cax41", 16, 32.0, 320, architecture="arm", price_monthly=24.49),
 )
 
 
@@ -142,6 +156,7 @@ class SystemImage:
     os_version: str
     created: float
     deprecated: float | None = None
+    architecture: str = "x86"
 
 
 SYSTEM_IMAGES: tuple[SystemImage, ...] = (
@@ -151,6 +166,11 @@ SYSTEM_IMAGES: tuple[SystemImage, ...] = (
     SystemImage(1004, "debian-12", "Debian 12", "debian", "12", _ts("2023-06-10T00:00:00")),
     SystemImage(1005, "rocky-9", "Rocky Linux 9", "rocky", "9", _ts("2022-07-14T00:00:00")),
     SystemImage(1006, "fedora-41", "Fedora 41", "fedora", "41", _ts("2024-10-29T00:00:00")),
+    SystemImage(1007, "debian-13", "Debian 13", "debian", "13", _ts("2025-08-09T00:00:00")),
+    # the API lists one image per architecture, under the same name
+    SystemImage(2003, "ubuntu-24.04", "Ubuntu 24.04", "ubuntu", "24.04", _ts("2024-04-25T00:00:00"), architecture="arm"),
+    SystemImage(2004, "debian-12", "Debian 12", "debian", "12", _ts("2023-06-10T00:00:00"), architecture="arm"),
+    SystemImage(2007, "debian-13", "Debian 13", "debian", "13", _ts("2025-08-09T00:00:00"), architecture="arm"),
 )
 
 
@@ -159,14 +179,27 @@ def location(name: str) -> Location | None:
     return next((item for item in LOCATIONS if item.name == name), None)
 
 
+DEFAULT_LOCATION = "fsn1"
+
+
+def location_by_reference(reference: str) -> Location | None:
+    """The location with that id or name."""
+    return next((item for item in LOCATIONS if reference in (item.name, str(item.id))), None)
+
+
+def server_type_by_reference(reference: str) -> ServerType | None:
+    """The server type with that id or name."""
+    return next((item for item in SERVER_TYPES if reference in (item.name, str(item.id))), None)
+
+
 def server_type(name: str) -> ServerType | None:
     """The server type called ``name``."""
     return next((item for item in SERVER_TYPES if item.name == name), None)
 
 
-def system_image(name: str) -> SystemImage | None:
-    """The system image called ``name``."""
-    return next((item for item in SYSTEM_IMAGES if item.name == name), None)
+def system_image(name: str, architecture: str = "x86") -> SystemImage | None:
+    """The system image called ``name`` for that architecture."""
+    return next((item for item in SYSTEM_IMAGES if item.name == name and item.architecture == architecture), None)
 
 
 def datacenters() -> list[dict[str, Any]]:

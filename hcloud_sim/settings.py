@@ -21,6 +21,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "failed_image": ("unavailable", "delete"),
     "progress": ("linear", "stuck"),
     "datacenters": ("removed", "present"),
+    "automatic_backups": ("off", "daily"),
 }
 WHOLE_NUMBERS = {"snapshot_quota": 0, "actions_id_cap": 1}  # name -> minimum
 
@@ -36,10 +37,16 @@ class Settings:
     poweroff_seconds: float = 1.0
     poweron_seconds: float = 3.0
     reboot_seconds: float = 5.0
+    create_server_seconds: float = 15.0
+    rebuild_seconds: float = 30.0
+    delete_server_seconds: float = 3.0
+    change_type_seconds: float = 60.0
+    reset_seconds: float = 3.0
     actions_id_cap: int = 25
     failed_image: str = "unavailable"
     progress: str = "linear"
     datacenters: str = "removed"
+    automatic_backups: str = "off"
 
     def snapshot_seconds(self, disk_gb: float) -> float:
         """How long (simulated seconds) an image of a disk of ``disk_gb`` takes."""

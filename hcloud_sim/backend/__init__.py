@@ -1,8 +1,10 @@
 """The simulated project: one ``Backend`` composed of the resource families over one ``Store``.
 
 The backend knows nothing about HTTP; it raises ``ApiError`` for refusals. Its families:
-``servers`` (servers, power actions, locks), ``images`` (snapshots, backups, create_image)
-and ``actions`` (settlement from the clock, reading and failing actions).
+``servers`` (servers, power actions, locks), ``server_life`` (create, rebuild, protect, change
+type, backups, rescue, delete), ``images``
+(snapshots, backups, create_image), ``actions`` (settlement from the clock, reading and failing
+actions) and ``ssh_keys``.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from ..pricing import Pricing
 from ..settings import Settings
 from .actions import Action, ActionsFamily
 from .images import Image, ImagesFamily, system_image
+from .server_life import ServerLifeFamily
 from .servers import HiddenLock, Server, ServersFamily
+from .ssh_keys import SshKey, SshKeysFamily
 from .store import Store, operation
 
-__all__ = ["Action", "Backend", "HiddenLock", "Image", "Server", "StateSnapshot"]
+__all__ = ["Action", "Backend", "HiddenLock", "Image", "Server", "SshKey", "StateSnapshot"]
 
 
 @dataclass
@@ -34,9 +38,10 @@ class StateSnapshot:
     actions: list[Action]
     hidden_locks: list[HiddenLock]
     settings: Settings
+    ssh_keys: list[SshKey]
 
 
-class Backend(ServersFamily, ImagesFamily, ActionsFamily):
+class Backend(ServersFamily, ServerLifeFamily, ImagesFamily, ActionsFamily, SshKeysFamily):
     """The state of one simulated project and its operations."""
 
     def __init__(self, clock: Clock, state: InitialState, faults: FaultBook | None = None) -> None:
@@ -53,6 +58,7 @@ class Backend(ServersFamily, ImagesFamily, ActionsFamily):
             self.store.clear()
             self.store.images.update({image.id: system_image(image) for image in catalog.SYSTEM_IMAGES})
             now = self.clock.now()
+            self.store.epoch = self.store.backups_scheduled_until = now
             for index, spec in enumerate(state.servers):
                 self._add_server(spec, index, now)
             self._settle()
@@ -65,7 +71,7 @@ class Backend(ServersFamily, ImagesFamily, ActionsFamily):
 
     @operation
     def snapshot_state(self) -> StateSnapshot:
-        """Copies of every server, image, action and invisible lock."""
+        """Copies of every server, image, action, invisible lock and SSH key."""
         store = self.store
         return StateSnapshot(
             time=self.clock.now(),
@@ -74,6 +80,7 @@ class Backend(ServersFamily, ImagesFamily, ActionsFamily):
             actions=list(store.actions.values()),
             hidden_locks=[HiddenLock(server_id, until) for server_id, until in store.hidden_locks.items()],
             settings=self.settings,
+            ssh_keys=list(store.ssh_keys.values()),
         )
 
     @property

@@ -7,6 +7,7 @@ or stays at 0 until the end with ``progress: stuck``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ class Action:
     server_id: int | None = None
     image_id: int | None = None
     server_status_after: str | None = None
+    then_locked_by: int | None = None  # the action that holds the server's lock after this one (create_server -> start_server)
 
     def involves(self, resource_type: str, resource_id: int | None = None) -> bool:
         """Whether the action lists a resource of that type (and id)."""
@@ -68,6 +70,7 @@ class ActionsFamily:
     clock: Clock
     settings: Settings
     faults: FaultBook
+    _schedule_backups: Callable[[float], None]
 
     # ----------------------------------------------------------------- settlement
 
@@ -75,6 +78,7 @@ class ActionsFamily:
         """Apply every time-driven change due by now, in time order."""
         now = self.clock.now()
         store = self.store
+        self._schedule_backups(now)
         while True:
             ending = min(store.running.values(), key=lambda action: (action.ends_at, action.id), default=None)
             starting = min(store.scheduled, key=lambda lock: lock.start_at, default=None)
@@ -111,6 +115,9 @@ class ActionsFamily:
             action.progress = self._progress(action, at)
             if image is not None and image.status == "creating":
                 self._image_failed(image)
+            following = store.running.get(action.then_locked_by) if action.then_locked_by is not None else None
+            if following is not None:
+                self._finish(following, at, failure)
         else:
             action.status = "success"
             action.progress = 100
@@ -119,8 +126,12 @@ class ActionsFamily:
             if server is not None and action.server_status_after:
                 server.status = action.server_status_after
         if server is not None and store.server_locks.get(server.id) == action.id:
-            del store.server_locks[server.id]
-            server.locked = False
+            following = store.running.get(action.then_locked_by) if action.then_locked_by is not None else None
+            if following is not None:
+                store.server_locks[server.id] = following.id
+            else:
+                del store.server_locks[server.id]
+                server.locked = False
 
     def _start_scheduled(self, scheduled: ScheduledLock) -> None:
         server = self.store.servers.get(scheduled.server_id)
@@ -178,6 +189,21 @@ class ActionsFamily:
             id=self.store.next_id("action"), command=command, started=now, ends_at=now, resources=resources, status="success", progress=100, finished=now
         )
         self.store.actions[action.id] = action
+        return action
+
+    def _unlocking_action(self, command: str, server_id: int, ends_at: float, server_status_after: str | None = None) -> Action:
+        """A running action on a server that does not take its lock (a deleted server's, or one that takes it over later)."""
+        action = Action(
+            id=self.store.next_id("action"),
+            command=command,
+            started=self.clock.now(),
+            ends_at=ends_at,
+            resources=[{"id": server_id, "type": "server"}],
+            server_id=server_id if server_id in self.store.servers else None,
+            server_status_after=server_status_after,
+        )
+        self.store.actions[action.id] = action
+        self.store.running[action.id] = action
         return action
 
     # ----------------------------------------------------------------- operations

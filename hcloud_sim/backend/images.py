@@ -72,6 +72,9 @@ class Image:
         }
 
 
+BACKUP_SLOTS = 7  # a server with backups keeps its seven newest (OpenAPI, enable_backup: "seven slots")
+
+
 def system_image(spec: catalog.SystemImage) -> Image:
     """The ``Image`` of a system image of the catalogue."""
     return Image(
@@ -86,6 +89,7 @@ def system_image(spec: catalog.SystemImage) -> Image:
         os_version=spec.os_version,
         rapid_deploy=True,
         deprecated=spec.deprecated,
+        architecture=spec.architecture,
     )
 
 
@@ -130,6 +134,13 @@ class ImagesFamily:
     def _image_made(self, image: Image) -> None:
         image.status = "available"
         image.image_size = image_size(image)
+        if image.type == "backup" and self.settings.automatic_backups != "off":
+            backups = sorted(
+                (item for item in self.store.images.values() if item.type == "backup" and item.bound_to == image.bound_to),
+                key=lambda item: (item.created, item.id),
+            )
+            for oldest in backups[:-BACKUP_SLOTS]:
+                del self.store.images[oldest.id]
 
     def _image_failed(self, image: Image) -> None:
         if self.settings.failed_image == "delete":

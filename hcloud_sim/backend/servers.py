@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from .actions import Action
 
 
+# the action's command where it is not the route's name (reset answers "reset_server", as the OpenAPI example has it)
+ACTION_COMMANDS = {"reset": "reset_server"}
+
+
 @dataclass
 class Server:
     """A virtual machine."""
@@ -42,6 +46,8 @@ class Server:
     delete_protected: bool = False
     rebuild_protected: bool = False
     locked: bool = False
+    rescue_enabled: bool = False
+    ssh_key_ids: list[int] = field(default_factory=list)  # not rendered: decides whether a rebuild sets a root password
 
     def to_json(self, datacenter: bool = False) -> dict[str, Any]:
         """The API's ``server`` object; ``datacenter`` only as the API had it before 2026-07-01."""
@@ -60,7 +66,7 @@ class Server:
             "location": location.to_json(),
             "image": self.image.to_json() if self.image else None,
             "iso": None,
-            "rescue_enabled": False,
+            "rescue_enabled": self.rescue_enabled,
             "locked": self.locked,
             "backup_window": self.backup_window,
             "outgoing_traffic": 1_000_000 * self.id % 987_654_321,
@@ -114,7 +120,9 @@ class ServersFamily:
     # ----------------------------------------------------------------- internal
 
     def _add_server(self, spec: ServerSpec, index: int, now: float) -> None:
-        system = catalog.system_image(spec.image)
+        kind = catalog.server_type(spec.server_type)
+        # the image of the server type's architecture; an initial state may still name one that exists only for x86
+        system = catalog.system_image(spec.image, kind.architecture if kind else "x86") or catalog.system_image(spec.image)
         server = Server(
             id=self.store.next_id("server"),
             name=spec.name,
@@ -156,6 +164,10 @@ class ServersFamily:
             raise errors.not_found("server", text)
         return server
 
+    def _check_name_free(self, name: str, own_id: int | None = None) -> None:
+        if any(other.name == name and other.id != own_id for other in self.store.servers.values()):
+            raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
+
     def _check_unlocked(self, server: Server) -> None:
         if server.id in self.store.server_locks or self.store.hidden_locks.get(server.id, 0.0) > self.clock.now():
             raise errors.locked("server")
@@ -193,9 +205,8 @@ class ServersFamily:
     def update_server(self, server_id: int, name: str | None = None, labels: dict[str, str] | None = None) -> Server:
         """Rename a server (names are unique in the project) and replace its labels; no action, no lock."""
         server = self._server(server_id)
-        if name is not None and name != server.name and any(other.name == name for other in self.store.servers.values()):
-            raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
         if name is not None:
+            self._check_name_free(name, server.id)
             server.name = name
         if labels is not None:
             server.labels = dict(labels)
@@ -203,7 +214,7 @@ class ServersFamily:
 
     @operation
     def power_action(self, server_id: int, command: str) -> Action:
-        """Start ``shutdown``, ``poweroff``, ``poweron`` or ``reboot`` on a server."""
+        """Start ``shutdown``, ``poweroff``, ``poweron``, ``reboot`` or ``reset`` on a server."""
         server = self._server(server_id)
         settings = self.settings
         off = server.status == "off"
@@ -212,11 +223,15 @@ class ServersFamily:
             "poweroff": (settings.poweroff_seconds, "off", "off"),
             "poweron": (settings.poweron_seconds, "starting", "running") if off else (0.0, None, None),
             "reboot": (settings.reboot_seconds, None, None),
+            "reset": (settings.reset_seconds, None, "running"),
         }
         if command not in plans:
             raise errors.not_found()
         seconds, during, after = plans[command]
-        return self._start_action(server, command, seconds, status_during=during, status_after=after)
+        action = self._start_action(server, ACTION_COMMANDS.get(command, command), seconds, status_during=during, status_after=after)
+        if after == "running" or command == "reboot":
+            server.rescue_enabled = False  # the server boots (into the rescue system, if enabled): rescue is off afterwards
+        return action
 
     @operation
     def sim_lock(self, reference: str | int, spec: LockSpec) -> tuple[Action | None, Image | None, HiddenLock | None]:
@@ -235,6 +250,10 @@ class ServersFamily:
     def delete_server(self, reference: str | int) -> Server:
         """Delete a server at once: its running actions fail, its backups and unfinished images go."""
         server = self._find_server(reference)
+        self._drop_server(server)
+        return server
+
+    def _drop_server(self, server: Server) -> None:
         now = self.clock.now()
         for action in [action for action in self.store.running.values() if action.server_id == server.id]:
             self._finish(action, now, {"code": "server_deleted", "message": "the server was deleted"})
@@ -246,4 +265,3 @@ class ServersFamily:
             if image.bound_to == server.id:
                 del self.store.images[image.id]
         del self.store.servers[server.id]
-        return server

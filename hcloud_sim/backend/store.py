@@ -21,10 +21,11 @@ if TYPE_CHECKING:
     from .actions import Action
     from .images import Image
     from .servers import Server
+    from .ssh_keys import SshKey
 
 R = TypeVar("R")
 
-FIRST_IDS = {"server": 42_001, "image": 500_001, "action": 900_001}
+FIRST_IDS = {"server": 42_001, "image": 500_001, "action": 900_001, "ssh_key": 7_001}
 
 
 @dataclass
@@ -49,14 +50,17 @@ class Store:
         self.servers: dict[int, Server] = {}
         self.images: dict[int, Image] = {}
         self.actions: dict[int, Action] = {}
+        self.ssh_keys: dict[int, SshKey] = {}
         self.running: dict[int, Action] = {}
         self.server_locks: dict[int, int] = {}  # server id -> id of the action that locks it
         self.hidden_locks: dict[int, float] = {}  # server id -> end (real time) of a lock with no visible action
         self.scheduled: list[ScheduledLock] = []
+        self.epoch = 0.0  # real time of the last reset: simulated time runs from there at --speed
+        self.backups_scheduled_until = 0.0  # real time up to which automatic backups have been scheduled
         self._ids = {kind: itertools.count(first) for kind, first in FIRST_IDS.items()}
 
     def next_id(self, kind: str) -> int:
-        """The next id of a ``server``, ``image`` or ``action``."""
+        """The next id of a ``server``, ``image``, ``action`` or ``ssh_key``."""
         return next(self._ids[kind])
 
     def run(self, work: Callable[[], R]) -> R:

@@ -18,7 +18,7 @@ _BY_NAME = ({"state", "seed"}, {"fleet", "seed"})
 
 
 def get_state(sim: Simulator, _request: Request) -> Response:
-    """GET /_sim/state: every server, image and action, the settings and the active faults."""
+    """GET /_sim/state: every server, image, action and SSH key, the settings and the active faults."""
     state = sim.backend.snapshot_state()
     return Response(
         200,
@@ -30,6 +30,7 @@ def get_state(sim: Simulator, _request: Request) -> Response:
             "images": [image.to_json() for image in state.images],
             "actions": [action.sim_json() for action in state.actions],
             "hidden_locks": [lock.to_json() for lock in state.hidden_locks],
+            "ssh_keys": [key.to_json() for key in state.ssh_keys],
             "action_faults": sim.faults.action_faults(),
             "faults": sim.faults.rules(),
         },

@@ -29,6 +29,17 @@ FAST_SETTINGS = {
     "reboot_seconds": 2,
 }
 
+# SSH public keys for the ssh_keys tests, with their MD5 fingerprints as ``ssh-keygen -E md5 -l`` prints them
+ED25519_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE6lzcG4waMqFVg/APFwg6D6Bv/uWUB6DzSBYubSDcPM test1"
+ED25519_MD5 = "78:1a:1e:8a:d6:86:3d:a5:0a:2b:6d:52:81:56:60:e0"  # ssh-keygen -E md5 -l
+RSA_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDoh+G/SQPnmcUrKrp2negW9rxPN/wP1yWM7FPa0/P1AwhQuqI2f0y0VlVfS3Pb"
+    "zrVACVFHYM5ua8N4PwbWQ+7t/1kt8Ddnu+hM0TyCHLtG+QIhh6omE4EDtrTxbt/3eKJgwKoWJqp+vVbF4nFWTopBz9S4IVDgFhHD"
+    "LJCOz8zAfwL2jVqJ0ljAN1ANiuk26sRg4KfXlgp1aT2h69W7jYhrG274byEghxLAnIBaJ9qG97z00guUx4MEsWUkZ9Wxvjht1J2V"
+    "qv9KOVXJz6Hilm946T8OOp1ur7QuVUB6qgRBdvdKVFAzqVD98beEPWwQGom3jWlwyZeQ4Qexl90Ti74t test2"
+)
+RSA_MD5 = "0d:10:21:ff:c2:45:fb:a9:39:59:fb:49:10:23:f4:67"
+
 
 def fast_demo(sg5_lock_seconds: float = 60, **settings: Any) -> dict[str, Any]:
     """The demo fleet with short durations (at ``SPEED``, a snapshot takes well under a second).

@@ -361,3 +361,98 @@ def test_actions_by_id_are_capped() -> None:
     assert [action.id for action in backend.poll_actions(ids[::-1])] == sorted(ids[::-1][:25])
     backend.update_settings(parse_settings({"actions_id_cap": 30}, backend.settings))
     assert [action.id for action in backend.poll_actions(ids)] == ids
+
+
+def test_create_server_holds_the_lock_until_it_has_started() -> None:
+    backend, clock = make_backend(create_server_seconds=10, poweron_seconds=3)
+    created, action, [start], password = backend.create_server("c", "cpx22", "debian-13", start_after_create=True)
+    assert password and len(password) == 20
+    assert (created.status, created.locked, created.server_type, created.primary_disk_size) == ("initializing", True, "cpx22", 80)
+    clock.advance(10)
+    assert (backend.get_server(created.id).status, backend.get_server(created.id).locked) == ("starting", True)
+    assert backend.get_action(action.id).status == "success"
+    expect_error(423, "locked", backend.rebuild_server, created.id, "debian-12")
+    clock.advance(3)
+    assert (backend.get_server(created.id).status, backend.get_server(created.id).locked) == ("running", False)
+    assert backend.get_action(start.id).finished == backend.get_action(action.id).finished + 3
+
+
+def test_a_failed_create_server_fails_its_start_too() -> None:
+    backend, clock = make_backend()
+    backend.faults.add_action_fault(ActionFault("create_server", times=1, code="action_failed", message="no capacity"))
+    created, action, [start], _password = backend.create_server("c", "cx22", "debian-12")
+    clock.advance(60)
+    assert [backend.get_action(item.id).status for item in (action, start)] == ["error", "error"]
+    assert not backend.get_server(created.id).locked
+
+
+def test_rebuild_replaces_the_image_and_keeps_the_server() -> None:
+    backend, clock = make_backend(rebuild_seconds=20)
+    a = server(backend, "a")
+    action, password = backend.rebuild_server(a.id, "debian-12")
+    assert password
+    rebuilding = backend.get_server(a.id)
+    assert (rebuilding.status, rebuilding.locked, rebuilding.image.name) == ("rebuilding", True, "debian-12")
+    clock.advance(20)
+    assert backend.get_action(action.id).status == "success"
+    assert (backend.get_server(a.id).status, backend.get_server(a.id).locked) == ("running", False)
+    expect_error(400, "invalid_input", backend.rebuild_server, a.id, "no-such-image")
+
+
+def test_delete_server_takes_its_backups_and_leaves_its_snapshots() -> None:
+    backend, clock = make_backend()
+    a = server(backend, "a")
+    _snapshot_action, snapshot = backend.create_image(a.id, "keep", "snapshot", None)
+    clock.advance(60)
+    _backup_action, backup = backend.create_image(a.id, "goes", "backup", None)
+    clock.advance(60)
+    action = backend.delete_server_by_api(a.id)
+    assert (action.command, action.resources) == ("delete_server", [{"id": a.id, "type": "server"}])
+    assert backend.get_image(snapshot.id).created_from == {"id": a.id, "name": "a"}
+    expect_error(404, "not_found", backend.get_image, backup.id)
+    expect_error(404, "not_found", backend.get_server, a.id)
+
+
+def backups_of(backend: Backend, server_id: int) -> list:
+    return [image for image in backend.list_images(lambda image: image.type == "backup" and image.bound_to == server_id) if image.status == "available"]
+
+
+def test_no_automatic_backups_by_default() -> None:
+    backend, clock = make_backend(speed=3600)  # one real second is a simulated hour
+    a = server(backend, "a")
+    clock.advance(24 * 3)
+    assert backups_of(backend, a.id) == []
+
+
+def test_automatic_daily_backups_keep_seven_slots() -> None:
+    backend, clock = make_backend(speed=3600, automatic_backups="daily")
+    a, b = server(backend, "a"), server(backend, "b")  # a: window 22-02; b: no backups
+    clock.advance(24)  # one simulated day: the window has begun exactly once
+    [first] = backups_of(backend, a.id)
+    assert first.created_from == {"id": a.id, "name": "a"}
+    epoch = backend.store.epoch
+    assert round(epoch + (first.created - epoch) * 3600) % 86_400 == 22 * 3_600  # at the window's start, in simulated time
+    actions = backend.list_actions("server", a.id)
+    assert [(action.command, action.status) for action in actions] == [("create_image", "success")]
+    clock.advance(24 * 9)
+    kept = backups_of(backend, a.id)
+    assert len(kept) == 7
+    assert first.id not in [image.id for image in kept]
+    assert backups_of(backend, b.id) == []
+    backend.disable_backup(a.id)
+    clock.advance(24 * 2)
+    assert backups_of(backend, a.id) == []
+
+
+def test_an_automatic_backup_waits_for_a_running_action() -> None:
+    backend, clock = make_backend(speed=3600, automatic_backups="daily", rebuild_seconds=7200)
+    a = server(backend, "a")
+    epoch = backend.store.epoch
+    hours_to_window = (22 - (epoch % 86_400) / 3_600) % 24  # real seconds at this speed
+    clock.advance(hours_to_window - 1)  # a simulated hour before the window
+    rebuild, _password = backend.rebuild_server(a.id, "debian-12")  # runs two simulated hours, past the window's start
+    clock.advance(1.5)
+    assert backups_of(backend, a.id) == []
+    clock.advance(1)
+    [backup] = backups_of(backend, a.id)
+    assert backup.created == backend.get_action(rebuild.id).finished

@@ -16,7 +16,7 @@ import pytest
 
 from hcloud_sim.launcher import SimControl, SimulatorProcess
 
-from .conftest import wait_until
+from .conftest import ED25519_KEY, ED25519_MD5, wait_until
 
 HCLOUD = shutil.which("hcloud")
 pytestmark = pytest.mark.skipif(HCLOUD is None, reason="the hcloud CLI is not installed (Debian: apt-get install hcloud-cli)")
@@ -82,3 +82,36 @@ def test_cli_1_30_with_datacenters_removed(hcloud_cli, control: SimControl) -> N
     refused = hcloud_cli("datacenter", "list", check=False)
     assert refused.returncode != 0
     assert "deprecated_api_endpoint" in refused.stderr
+
+
+def test_cli_ssh_key_and_a_servers_life(hcloud_cli, control: SimControl, tmp_path: Path) -> None:
+    control.settings(create_server_seconds=2, rebuild_seconds=2, delete_server_seconds=1)
+    key_file = tmp_path / "alice.pub"
+    key_file.write_text(ED25519_KEY + "\n")
+    created_key = hcloud_cli("ssh-key", "create", "--name", "alice", "--public-key-from-file", str(key_file))
+    assert "SSH key" in created_key.stdout and "created" in created_key.stdout, created_key.stdout
+    assert re.search(rf"\balice\s+{ED25519_MD5}", hcloud_cli("ssh-key", "list").stdout)
+    snapshot = next(
+        image
+        for image in control.state()["images"]
+        if image["type"] == "snapshot" and image["status"] == "available" and image["created_from"]["name"] == "db1"
+    )
+    created = hcloud_cli("server", "create", "--name", "restored", "--type", "cx42", "--image", str(snapshot["id"]), "--ssh-key", "alice", "--location", "hel1")
+    assert re.search(r"Server \d+ created", created.stdout), created.stdout
+    assert "Root password" not in created.stdout  # created with an SSH key
+    server = next(item for item in control.state()["servers"] if item["name"] == "restored")
+    assert (server["status"], server["image"]["id"], server["location"]["name"]) == ("running", snapshot["id"], "hel1")
+    hcloud_cli("server", "add-label", "restored", "drill=yes")
+    rebuilt = hcloud_cli("server", "rebuild", "--image", "debian-13", "restored")
+    assert "rebuilt" in rebuilt.stdout, rebuilt.stdout
+    server = next(item for item in control.state()["servers"] if item["name"] == "restored")
+    assert (server["image"]["name"], server["labels"]) == ("debian-13", {"drill": "yes"})
+    hcloud_cli("server", "enable-protection", "restored", "delete", "rebuild")
+    refused = hcloud_cli("server", "delete", "restored", check=False)
+    assert refused.returncode != 0
+    assert "protected" in refused.stderr
+    hcloud_cli("server", "disable-protection", "restored", "delete", "rebuild")
+    deleted = hcloud_cli("server", "delete", "restored")
+    assert "deleted" in deleted.stdout, deleted.stdout
+    assert "restored" not in [item["name"] for item in control.state()["servers"]]
+    assert snapshot["id"] in [image["id"] for image in control.state()["images"]]

@@ -8,11 +8,14 @@ import pytest
 import requests
 from hcloud import APIException
 from hcloud.actions import ActionFailedException
+from hcloud.images import Image
+from hcloud.locations import Location
+from hcloud.server_types import ServerType
 from hcloud.servers import Server
 
 from hcloud_sim.launcher import SimControl, SimulatorProcess, start_simulator
 
-from .conftest import TOKEN, fast_demo, fast_generated, make_client
+from .conftest import ED25519_KEY, ED25519_MD5, TOKEN, fast_demo, fast_generated, make_client
 from .openapi import validate_response
 
 
@@ -160,3 +163,80 @@ def test_rate_limit_429_with_headers() -> None:
         # the control API is not rate limited, and a reset refills the bucket
         limited.control.reset(fast_demo())
         assert client.locations.get_all()
+
+
+def test_a_servers_whole_life(client, control: SimControl) -> None:
+    key = client.ssh_keys.create(name="alice", public_key=ED25519_KEY, labels={"team": "ops"})
+    assert key.fingerprint == ED25519_MD5
+    assert client.ssh_keys.get_by_fingerprint(ED25519_MD5).name == "alice"
+    snapshot = next(image for image in client.images.get_all(type=["snapshot"]) if image.status == "available" and image.created_from.name == "db1")
+    # (not status=[...]: hcloud 2.27 sends the page size as the status)
+    created = client.servers.create(
+        "restored", server_type=ServerType(name="cx42"), image=Image(id=snapshot.id), location=Location(name="hel1"), ssh_keys=[key], labels={"from": "db1"}
+    )
+    assert created.root_password is None
+    assert created.action.command == "create_server"
+    assert [action.command for action in created.next_actions] == ["start_server"]
+    created.action.wait_until_finished()
+    for action in created.next_actions:
+        action.wait_until_finished()
+    server = client.servers.get_by_name("restored")
+    assert (server.status, server.image.id, server.location.name, server.labels) == ("running", snapshot.id, "hel1", {"from": "db1"})
+    client.servers.update(server, labels={"from": "db1", "restored": "yes"})
+    assert client.servers.get_by_id(server.id).labels == {"from": "db1", "restored": "yes"}
+    rebuilt = client.servers.rebuild(server, Image(name="debian-13"))
+    assert rebuilt.root_password is None  # created with an SSH key
+    rebuilt.action.wait_until_finished()
+    assert client.servers.get_by_id(server.id).image.name == "debian-13"
+    client.servers.change_protection(server, delete=True, rebuild=True).wait_until_finished()
+    with pytest.raises(APIException) as caught:
+        client.servers.delete(server)
+    assert caught.value.code == "protected"
+    with pytest.raises(APIException) as caught:
+        client.servers.rebuild(server, Image(name="debian-12"))
+    assert caught.value.code == "protected"
+    client.servers.change_protection(server, delete=False, rebuild=False).wait_until_finished()
+    client.servers.delete(server).wait_until_finished()
+    assert client.servers.get_by_name("restored") is None
+    assert client.images.get_by_id(snapshot.id).created_from.name == "db1"  # snapshots stay
+    client.ssh_keys.update(key, name="alice-old", labels={})
+    assert client.ssh_keys.get_by_id(key.id).name == "alice-old"
+    assert client.ssh_keys.delete(key) is True
+    assert client.ssh_keys.get_all() == []
+
+
+def test_server_life_refusals(client) -> None:
+    with pytest.raises(APIException) as caught:
+        client.servers.create("web1", server_type=ServerType(name="cx22"), image=Image(name="debian-12"))
+    assert caught.value.code == "uniqueness_error"
+    with pytest.raises(APIException) as caught:
+        client.ssh_keys.create(name="broken", public_key="ssh-ed25519 AAAA")
+    assert (caught.value.code, caught.value.details["fields"][0]["name"]) == ("invalid_input", "public_key")
+    created = client.servers.create("fresh", server_type=ServerType(name="cpx22"), image=Image(name="ubuntu-24.04"))
+    assert created.root_password
+    with pytest.raises(APIException) as caught:
+        client.servers.rebuild(created.server, Image(name="debian-12"))
+    assert caught.value.code == "locked"  # still being created
+
+
+def test_backups_type_rescue_and_reset(client, control: SimControl) -> None:
+    control.settings(change_type_seconds=4, reset_seconds=2)
+    legacy = client.servers.get_by_name("legacy")  # off
+    client.servers.enable_backup(legacy).wait_until_finished()
+    assert client.servers.get_by_id(legacy.id).backup_window is not None
+    client.servers.disable_backup(legacy).wait_until_finished()
+    assert client.servers.get_by_id(legacy.id).backup_window is None
+    client.servers.change_type(legacy, ServerType(name="cx52"), upgrade_disk=True).wait_until_finished()
+    changed = client.servers.get_by_id(legacy.id)
+    assert (changed.server_type.name, changed.primary_disk_size, changed.status) == ("cx52", 320, "running")
+    with pytest.raises(APIException) as caught:
+        client.servers.change_type(changed, ServerType(name="cpx51"), upgrade_disk=False)
+    assert caught.value.code == "server_not_stopped"
+    rescue = client.servers.enable_rescue(changed, type="linux64")
+    rescue.action.wait_until_finished()
+    assert rescue.root_password and client.servers.get_by_id(legacy.id).rescue_enabled
+    client.servers.reset(changed).wait_until_finished()
+    assert not client.servers.get_by_id(legacy.id).rescue_enabled
+    client.servers.enable_rescue(changed).action.wait_until_finished()
+    client.servers.disable_rescue(changed).wait_until_finished()
+    assert not client.servers.get_by_id(legacy.id).rescue_enabled
