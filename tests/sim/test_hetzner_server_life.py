@@ -3,7 +3,8 @@
 The collection comes from the same cache as ``test_hetzner_inventory.py`` (``.tmp/hetzner.hcloud/``). Each step is
 one ``ansible-playbook`` run; the state is read back through the simulator's API between the steps: an SSH key, a
 server restored from a snapshot of db1 with that key, relabelled, rebuilt from ``debian-13``, deleted (its snapshot
-source stays).
+source stays); and a server from a system image without keys, with backups and both protections, renamed, stopped,
+resized without its disk, backups off, booted into rescue, refused deletion while protected, then deleted.
 """
 
 from __future__ import annotations
@@ -90,3 +91,59 @@ def test_server_life_with_hetzner_hcloud_modules(sim: SimulatorProcess, control:
     assert ("POST", "rebuild", 201) in writes
     assert ("DELETE", f"/v1/servers/{restored.id}", 200) in writes
     assert [entry for entry in control.requests() if entry["status"] not in (200, 201, 204)] == []
+
+
+def test_the_rest_of_the_server_modules_range(sim: SimulatorProcess, control: SimControl, hetzner_collections: Path, tmp_path: Path) -> None:
+    """Without keys, from a system image, with backups and both protections; renamed, stopped, resized without its
+    disk, backups off, rescue mode, started; delete refused while protected, then unprotected and deleted."""
+    client = make_client(sim.url)
+    plain = {"name": "plain", "server_type": "cx22", "image": "debian-12", "location": "fsn1"}
+    run_playbook(
+        sim,
+        hetzner_collections,
+        tmp_path,
+        "create-plain",
+        [{"hetzner.hcloud.server": {**plain, "backups": True, "delete_protection": True, "rebuild_protection": True, "state": "present"}}],
+    )
+    created = client.servers.get_by_name("plain")
+    assert (created.status, created.image.name, created.primary_disk_size) == ("running", "debian-12", 40)
+    assert created.backup_window is not None
+    assert created.protection == {"delete": True, "rebuild": True}
+
+    run_playbook(
+        sim,
+        hetzner_collections,
+        tmp_path,
+        "change",
+        [
+            {"hetzner.hcloud.server": {"id": str(created.id), "name": "renamed", "state": "present"}},
+            {"hetzner.hcloud.server": {"name": "renamed", "state": "stopped"}},
+            {"hetzner.hcloud.server": {"name": "renamed", "server_type": "cx32", "upgrade_disk": False, "state": "stopped"}},
+            {"hetzner.hcloud.server": {"name": "renamed", "backups": False, "rescue_mode": "linux64", "state": "started"}},
+        ],
+    )
+    changed = client.servers.get_by_id(created.id)
+    assert (changed.name, changed.server_type.name, changed.primary_disk_size, changed.status) == ("renamed", "cx32", 40, "running")
+    # Rescue mode is switched off by the first boot into it (the API's documentation of enable_rescue): started, it is off.
+    assert (changed.backup_window, changed.rescue_enabled) == (None, False)
+    steps = [entry["path"].rsplit("/", 1)[-1] for entry in control.requests() if entry["method"] == "POST" and "/actions/" in entry["path"]]
+    # resized while off, backups and rescue set, then booted (into rescue)
+    assert {"change_type", "disable_backup", "enable_rescue"} <= set(steps), steps
+    assert steps.index("change_type") < steps.index("enable_rescue") < len(steps) - 1 and steps[-1] == "poweron", steps
+
+    output = run_playbook(
+        sim,
+        hetzner_collections,
+        tmp_path,
+        "delete-protected",
+        [
+            {"hetzner.hcloud.server": {"name": "renamed", "state": "absent"}, "register": "refused", "ignore_errors": True},
+            {"ansible.builtin.assert": {"that": ["refused is failed"]}},
+            {"hetzner.hcloud.server": {"name": "renamed", "delete_protection": False, "rebuild_protection": False, "state": "present"}},
+            {"hetzner.hcloud.server": {"name": "renamed", "state": "absent"}},
+        ],
+    )
+    assert "protected" in output.lower()
+    assert client.servers.get_by_name("renamed") is None
+    refused = [entry for entry in control.requests() if entry["method"] == "DELETE" and entry["status"] == 423]
+    assert len(refused) == 1
