@@ -134,7 +134,7 @@ class ImagesFamily:
     def _image_made(self, image: Image) -> None:
         image.status = "available"
         image.image_size = image_size(image)
-        if image.type == "backup" and self.settings.automatic_backups != "off":
+        if image.type == "backup" and image.bound_to is not None:  # seven slots, whoever took the backup
             backups = sorted(
                 (item for item in self.store.images.values() if item.type == "backup" and item.bound_to == image.bound_to),
                 key=lambda item: (item.created, item.id),

@@ -167,6 +167,17 @@ class ServerLifeFamily:
             store.scheduled.extend(ScheduledLock(at, server.id, spec) for at in occurrences[-BACKUP_SLOTS:])
 
     @operation
+    def run_backup_window(self, reference: str | int) -> tuple[Action | None, Image | None]:
+        """Take a server's automatic backup now, as its backup window does: another client's ``create_image`` of type
+        ``backup`` (it waits for a running action, and locks the server while it runs); once it is made, the server
+        keeps its seven newest backups. The server must have backups enabled."""
+        server = self._find_server(reference)
+        if server.backup_window is None:
+            raise errors.invalid_field("server", f"server {server.name} has no backups enabled: enable_backup first")
+        spec = LockSpec("create_image", self.settings.snapshot_seconds(server.primary_disk_size), image=ImageSpec(type="backup"))
+        return self._lock_server(server, spec)
+
+    @operation
     def change_server_type(self, server_id: int, server_type: str, upgrade_disk: bool) -> Action:
         """Move an ``off`` server to another type of the same architecture whose disk is at least the server's."""
         server = self._server(server_id)

@@ -79,6 +79,10 @@ class SimControl:
         """End a running action now, in error."""
         return self.request("POST", f"/actions/{action_id}/fail", {"code": code, "message": message})
 
+    def backup_window(self, server: str | int) -> Any:
+        """Take the server's automatic backup now, as its backup window would (the server must have backups enabled)."""
+        return self.request("POST", f"/servers/{server}/backup_window", {})
+
     def action_fault(self, command: str, times: int = 1, code: str = "action_failed", message: str | None = None, server: str | int | None = None) -> Any:
         """Make the next ``times`` public actions of ``command`` end in error (``message``: the code's own text if left out)."""
         body: dict[str, Any] = {"command": command, "times": times, "code": code}

@@ -80,6 +80,12 @@ def lock_server(sim: Simulator, request: Request) -> Response:
     return Response(201, answer)
 
 
+def run_backup_window(sim: Simulator, request: Request) -> Response:
+    """POST /_sim/servers/{id or name}/backup_window: take the server's automatic backup now, as its window would."""
+    action, image = sim.backend.run_backup_window(request.params["ref"])
+    return Response(201, {"action": action.to_json() if action else None, "image": image.to_json() if image else None})
+
+
 def delete_server(sim: Simulator, request: Request) -> Response:
     """POST /_sim/servers/{id or name}/delete (or DELETE /_sim/servers/{id or name})."""
     server = sim.backend.delete_server(request.params["ref"])
@@ -179,6 +185,7 @@ def build_router() -> Router[Simulator]:
         ("POST", "/_sim/reset", reset),
         ("POST", "/_sim/settings", update_settings),
         ("POST", "/_sim/servers/{ref:any}/lock", lock_server),
+        ("POST", "/_sim/servers/{ref:any}/backup_window", run_backup_window),
         ("POST", "/_sim/servers/{ref:any}/delete", delete_server),
         ("DELETE", "/_sim/servers/{ref:any}", delete_server),
         ("POST", "/_sim/actions/{id}/fail", fail_action),

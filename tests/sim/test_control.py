@@ -213,3 +213,22 @@ def test_many_clients_on_many_servers(sim: SimulatorProcess, control: SimControl
     with ThreadPoolExecutor(max_workers=40) as pool:
         assert set(pool.map(snapshot, servers)) == {"available"}
     assert len(client.images.get_all(type=["snapshot"])) == 40
+
+
+def test_a_backup_window_run_now_keeps_the_seven_newest_backups(sim: SimulatorProcess, control: SimControl) -> None:
+    client = make_client(sim.url)
+    server = client.servers.get_by_name("web1")
+    server.enable_backup().wait_until_finished()
+    made = []
+    for _window in range(8):
+        answer = control.backup_window("web1")
+        assert (answer["action"]["command"], answer["image"]["type"], answer["image"]["status"]) == ("create_image", "backup", "creating")
+        made.append(answer["image"]["id"])
+        wait_until(lambda image_id=answer["image"]["id"]: client.images.get_by_id(image_id).status == "available")
+    kept = sorted(image.id for image in client.images.get_all(type=["backup"]) if image.created_from.id == server.id)
+    assert kept == made[1:]  # seven slots: the oldest went when the eighth was made
+
+
+def test_a_backup_window_needs_backups_enabled(control: SimControl) -> None:
+    with pytest.raises(SimulatorError, match="has no backups enabled"):
+        control.backup_window("web2")
