@@ -42,18 +42,28 @@ class Cancellation:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._requested = False
         self.reason: str | None = None
         self.signum: int | None = None
 
     @property
     def requested(self) -> bool:
         """Whether the run was cancelled."""
-        return self._event.is_set()
+        return self._requested
 
     def cancel(self, reason: str, signum: int | None = None) -> None:
-        """Cancel the run (the first reason is kept)."""
-        if self.reason is None:
-            self.reason, self.signum = reason, signum
+        """Cancel the run (the first reason is kept).
+
+        Called from a signal handler, in the main thread, between any two bytecodes: ansible-core passes SIGINT and
+        then SIGTERM on to its worker at once, so a second signal can arrive while the first one's ``Event.set``
+        holds the event's lock, and taking it again would deadlock the worker (seen: servers left off for good). The
+        flag is set first, without a lock; a later call returns before touching the event. The main thread itself
+        never waits on the event (the tasks do, in their threads), so the first call takes a free lock.
+        """
+        if self._requested:
+            return
+        self._requested = True
+        self.reason, self.signum = reason, signum
         self._event.set()
 
     def wait(self, seconds: float) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 
@@ -153,3 +154,27 @@ def test_no_signal_no_redelivery():
         assert signal.getsignal(signal.SIGINT) is not None
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_second_signal_while_the_first_sets_the_event_returns_at_once():
+    """ansible-core passes SIGINT, then SIGTERM, on to its worker: the second handler can run while the first one's
+    ``Event.set`` holds the event's lock. It must not take that lock again (it deadlocked the worker for good)."""
+    cancellation = Cancellation()
+    event = cancellation._event  # pylint: disable=protected-access
+    first_set = event.set
+    interrupted = []
+
+    def set_interrupted_by_a_second_signal():
+        with event._cond:  # pylint: disable=protected-access  # what Event.set holds while it runs
+            if not interrupted:
+                interrupted.append(True)
+                cancellation.cancel("SIGTERM", signal.SIGTERM)  # the second signal's handler, on the same thread
+        first_set()
+
+    event.set = set_interrupted_by_a_second_signal
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (cancellation.cancel("SIGINT", signal.SIGINT), done.set()), daemon=True)
+    worker.start()
+    assert done.wait(5), "the second signal deadlocked the first"
+    assert interrupted
+    assert (cancellation.requested, cancellation.reason, cancellation.signum) == (True, "SIGINT", signal.SIGINT)
