@@ -112,6 +112,8 @@ class SnapshotTask:
         recovery = recover_power(self.api, self.server, self.options, self.lock, self.clock, self.check_mode)
         self.server = recovery.server
         self.state.power = recovery.report
+        # Powering on a server an interrupted run left off is a change (check mode: it would be), whatever the snapshot.
+        self.state.changed = self.state.changed or (recovery.report is not None and recovery.report.recovered and recovery.skipped_for is None)
         self.state.warnings.extend(recovery.warnings)
         self._power_note = recovery.note
         if recovery.skipped_for is not None:

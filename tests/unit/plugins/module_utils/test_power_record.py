@@ -259,3 +259,21 @@ def test_a_fresh_mark_outlasting_lock_timeout_fails_without_powering_on(clock):
     with pytest.raises(TaskFailed, match="still after 20 s"):
         run_task(api, clock, lock_timeout=20)
     assert api.calls_to("server_action") == []
+
+
+def test_powering_on_a_server_left_off_is_a_change_even_when_its_snapshot_exists(clock):
+    today = f"web1-{clock.now():%Y-%m-%d}"
+    existing = make_image(5, description=today, created=clock.now() - datetime.timedelta(hours=1), managed=True)
+    predicted = run_task(FakeApi(servers=[left_off()], images=[existing], now=clock.now), clock, check_mode=True)
+    api = FakeApi(servers=[left_off()], images=[existing], now=clock.now)
+    result = run_task(api, clock)
+    assert (result["outcome"], result["changed"], result["power"]["powered_on"]) == ("unchanged", True, True)
+    assert (predicted["outcome"], predicted["changed"]) == ("unchanged", True)
+    assert api.servers[42]["status"] == "running"
+
+
+def test_a_skipped_recovery_is_no_change(clock):
+    api = FakeApi(servers=[left_off()], now=clock.now)
+    api.running = [[make_action(77, command="create_image")]]
+    result = run_task(api, clock, on_locked="skip")
+    assert (result["outcome"], result["changed"]) == ("skipped", False)
