@@ -69,7 +69,11 @@ reliability: venv
 reliability-fast: venv
 	$(VPY) tests/reliability/run.py --fast
 
-test: lint sim-test packaging sanity units integration reliability-fast
+# Sanity (CPU-bound) runs beside integration (mostly waiting on the simulator's durations), each with its output
+# kept together; the timing-sensitive reliability subset runs alone, last.
+test: lint sim-test packaging units
+	$(MAKE) --no-print-directory --output-sync=target -j2 sanity integration
+	$(MAKE) --no-print-directory reliability-fast
 	@echo "make test: all parts passed"
 
 # ansible-test on every supported ansible-core / Python / hcloud combination (tests/utils/matrix.py).
