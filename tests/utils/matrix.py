@@ -5,7 +5,7 @@ Usage: python tests/utils/matrix.py [--only NAME,NAME] [--parts sanity,units,int
 Each combination gets a virtual environment under ``.tmp/matrix/<name>`` made with the Python that pyenv provides
 for it (``pyenv root``/versions/<x.y.*>), then ``tests/utils/run_ansible_test.py`` runs there. `make test-matrix`
 runs them all; CI (``--ci``) runs units and the version-sensitive integration targets on the oldest and the newest,
-and sanity on the newest.
+and sanity on the newest, in two lanes side by side.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,21 +71,46 @@ def prepare(combination: Combination) -> Path:
 # plugins in the worker, the lookup's options, the playbooks' Jinja, the role, the censoring of the token), on the
 # oldest and the newest combination, and sanity on the newest; `make test` runs everything on ansible-core 2.19.
 VERSION_SENSITIVE_TARGETS = ("fleet_of_one", "hosts_in_process", "lookup_servers", "playbooks", "role_snapshot_host", "snapshot_no_leak")
-CI_PLAN = (("oldest", ("units", "integration")), ("newest", ("sanity", "units", "integration")))
+# One lane per combination, side by side (2 cores): the integration targets mostly wait on the simulator's durations.
+CI_LANES = ((("newest", "sanity"), ("newest", "units"), ("newest", "integration")), (("oldest", "units"), ("oldest", "integration")))
 
 
-def run(combination: Combination, parts: list[str], targets: tuple[str, ...] = ()) -> list[tuple[str, str, int, float]]:
-    """Run the parts for one combination (integration: only ``targets``, if given); returns (combination, part, exit
-    code, seconds) rows."""
+Row = tuple[str, str, int, float]
+
+
+def run(combination: Combination, parts: list[str], targets: tuple[str, ...] = (), output=None) -> list[Row]:
+    """Run the parts for one combination (integration: only ``targets``, if given), their output to ``output`` (a
+    file; the terminal if None); returns (combination, part, exit code, seconds) rows."""
     python = prepare(combination)
     rows = []
     for part in parts:
         started = time.monotonic()
-        print(f"=== {combination.name}: {part}", flush=True)
+        print(f"=== {combination.name}: {part}", flush=True, file=output)
         extra = list(targets) if part == "integration" else []
-        code = subprocess.run([python, REPO_ROOT / "tests" / "utils" / "run_ansible_test.py", part, *extra], cwd=REPO_ROOT, check=False).returncode
+        command = [python, REPO_ROOT / "tests" / "utils" / "run_ansible_test.py", part, *extra]
+        code = subprocess.run(command, cwd=REPO_ROOT, check=False, stdout=output, stderr=subprocess.STDOUT if output else None).returncode
         label = f"{part} ({len(targets)} targets)" if extra else part
         rows.append((combination.name, label, code, time.monotonic() - started))
+    return rows
+
+
+def run_lane(lane: tuple[tuple[str, str], ...]) -> tuple[list[Row], str]:
+    """Run one CI lane's (combination, part) steps in order; returns its rows and its whole output."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        rows = [row for name, part in lane for row in run(by_name(name), [part], VERSION_SENSITIVE_TARGETS, output)]
+        output.seek(0)
+        return rows, output.read()
+
+
+def run_ci() -> list[Row]:
+    """CI's part of the matrix: the lanes side by side, each lane's output printed whole when it ends."""
+    for name in {name for lane in CI_LANES for name, _part in lane}:
+        prepare(by_name(name))  # before the lanes start: two lanes never build one environment at once
+    rows: list[Row] = []
+    with ThreadPoolExecutor(max_workers=len(CI_LANES)) as pool:
+        for lane_rows, text in pool.map(run_lane, CI_LANES):
+            print(text, end="", flush=True)
+            rows.extend(lane_rows)
     return rows
 
 
@@ -101,10 +128,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated combination names, or 'oldest,newest'")
     parser.add_argument("--parts", default="sanity,units,integration")
-    parser.add_argument("--ci", action="store_true", help="what CI runs: " + "; ".join(f"{name}: {', '.join(parts)}" for name, parts in CI_PLAN))
+    lanes = " beside ".join("(" + ", then ".join(f"{name} {part}" for name, part in lane) + ")" for lane in CI_LANES)
+    parser.add_argument("--ci", action="store_true", help=f"what CI runs: {lanes}")
     args = parser.parse_args(argv)
     if args.ci:
-        rows = [row for name, parts in CI_PLAN for row in run(by_name(name), list(parts), VERSION_SENSITIVE_TARGETS)]
+        rows = run_ci()
     else:
         chosen = [by_name(name) for name in args.only.split(",")] if args.only else list(COMBINATIONS)
         rows = [row for combination in chosen for row in run(combination, args.parts.split(","))]
