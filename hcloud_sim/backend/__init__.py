@@ -18,11 +18,12 @@ from ..faults import FaultBook
 from ..initial_state import InitialState
 from ..pricing import Pricing
 from ..settings import Settings
-from .actions import Action, ActionsFamily
-from .images import Image, ImagesFamily, system_image
+from .actions import ActionsFamily
+from .images import ImagesFamily
+from .models import Action, HiddenLock, Image, Server, SshKey, system_image
 from .server_life import ServerLifeFamily
-from .servers import HiddenLock, Server, ServersFamily
-from .ssh_keys import SshKey, SshKeysFamily
+from .servers import ServersFamily
+from .ssh_keys import SshKeysFamily
 from .store import Store, operation
 
 __all__ = ["Action", "Backend", "HiddenLock", "Image", "Server", "SshKey", "StateSnapshot"]

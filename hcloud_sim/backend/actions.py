@@ -1,4 +1,4 @@
-"""Actions: the model, the settlement that ends them from the clock, and the operations that read or fail them.
+"""Actions: the settlement that ends them from the clock, and the operations that read or fail them.
 
 An action ends at ``ends_at`` (real time): settlement finishes it as of that time, in time
 order with the locks of the initial state that are due. Progress rises linearly while it runs,
@@ -8,59 +8,14 @@ or stays at 0 until the end with ``progress: stuck``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import errors
-from ..clock import Clock, isoformat
+from ..clock import Clock
 from ..faults import FaultBook
 from ..settings import Settings
-from .store import ScheduledLock, Store, operation
-
-if TYPE_CHECKING:
-    from .images import Image
-    from .servers import Server
-
-
-@dataclass
-class Action:
-    """An asynchronous task. Simulation-only fields say how it ends and what it changes."""
-
-    id: int
-    command: str
-    started: float
-    ends_at: float
-    resources: list[dict[str, Any]]
-    status: str = "running"
-    progress: int = 0
-    finished: float | None = None
-    error: dict[str, str] | None = None
-    fail_with: dict[str, str] | None = None
-    server_id: int | None = None
-    image_id: int | None = None
-    server_status_after: str | None = None
-    then_locked_by: int | None = None  # the action that holds the server's lock after this one (create_server -> start_server)
-
-    def involves(self, resource_type: str, resource_id: int | None = None) -> bool:
-        """Whether the action lists a resource of that type (and id)."""
-        return any(item["type"] == resource_type and resource_id in (None, item["id"]) for item in self.resources)
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's ``action`` object."""
-        return {
-            "id": self.id,
-            "command": self.command,
-            "status": self.status,
-            "progress": self.progress,
-            "started": isoformat(self.started),
-            "finished": None if self.finished is None else isoformat(self.finished),
-            "resources": [dict(item) for item in self.resources],
-            "error": dict(self.error) if self.error else None,
-        }
-
-    def sim_json(self) -> dict[str, Any]:
-        """``to_json`` plus what only the simulator knows (for ``GET /_sim/state``)."""
-        return {**self.to_json(), "sim": {"ends_at": isoformat(self.ends_at), "fail_with": self.fail_with}}
+from .models import Action, Image, ScheduledLock, Server
+from .store import Store, operation
 
 
 class ActionsFamily:

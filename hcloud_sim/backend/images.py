@@ -1,4 +1,4 @@
-"""Images: the model, and the operations on snapshots and backups (``create_image`` included).
+"""Images: the operations on snapshots and backups (``create_image`` included).
 
 A failed ``create_image`` leaves its image with status ``unavailable`` (``failed_image:
 unavailable``, the default) or deletes it (``failed_image: delete``).
@@ -7,96 +7,14 @@ unavailable``, the default) or deletes it (``failed_image: delete``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import catalog, errors
-from ..clock import Clock, isoformat
+from ..clock import Clock
 from ..settings import Settings
+from .models import BACKUP_SLOTS, Action, Image, Server, image_size
 from .store import Store, operation
-
-if TYPE_CHECKING:
-    from .actions import Action
-    from .servers import Server
-
-
-@dataclass
-class Image:
-    """An image: a system image, or a snapshot/backup made from a server."""
-
-    id: int
-    type: str
-    status: str
-    description: str
-    created: float
-    disk_size: float
-    labels: dict[str, str] = field(default_factory=dict)
-    name: str | None = None
-    image_size: float | None = None
-    created_from: dict[str, Any] | None = None
-    bound_to: int | None = None
-    protected: bool = False
-    os_flavor: str = "unknown"
-    os_version: str | None = None
-    architecture: str = "x86"
-    rapid_deploy: bool = False
-    deprecated: float | None = None
-
-    @property
-    def is_snapshot(self) -> bool:
-        """Whether the image counts against the snapshot quota."""
-        return self.type == "snapshot" and self.status in ("creating", "available")
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's ``image`` object."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "status": self.status,
-            "name": self.name,
-            "description": self.description,
-            "image_size": self.image_size,
-            "disk_size": self.disk_size,
-            "created": isoformat(self.created),
-            "created_from": dict(self.created_from) if self.created_from else None,
-            "bound_to": self.bound_to,
-            "os_flavor": self.os_flavor,
-            "os_version": self.os_version,
-            "rapid_deploy": self.rapid_deploy,
-            "protection": {"delete": self.protected},
-            "deprecated": None if self.deprecated is None else isoformat(self.deprecated),
-            "deleted": None,
-            "labels": dict(self.labels),
-            "architecture": self.architecture,
-        }
-
-
-BACKUP_SLOTS = 7  # a server with backups keeps its seven newest (OpenAPI, enable_backup: "seven slots")
-
-
-def system_image(spec: catalog.SystemImage) -> Image:
-    """The ``Image`` of a system image of the catalogue."""
-    return Image(
-        id=spec.id,
-        type="system",
-        status="available",
-        description=spec.description,
-        created=spec.created,
-        disk_size=5,
-        name=spec.name,
-        os_flavor=spec.os_flavor,
-        os_version=spec.os_version,
-        rapid_deploy=True,
-        deprecated=spec.deprecated,
-        architecture=spec.architecture,
-    )
-
-
-def image_size(image: Image) -> float:
-    """A deterministic 8 to 30% of the disk, in GB with two decimals."""
-    share = 0.08 + (image.id * 37 % 23) / 100
-    return round(image.disk_size * share, 2)
 
 
 class ImagesFamily:

@@ -16,10 +16,8 @@ from .. import catalog, errors
 from ..clock import Clock
 from ..initial_state import ImageSpec, LockSpec
 from ..settings import Settings
-from .actions import Action
-from .images import BACKUP_SLOTS, Image
-from .servers import Server
-from .store import ScheduledLock, Store, operation
+from .models import BACKUP_SLOTS, Action, Image, ScheduledLock, Server
+from .store import Store, operation
 
 BACKUP_WINDOWS = ("22-02", "02-06", "06-10", "10-14", "14-18", "18-22")
 

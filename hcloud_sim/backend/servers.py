@@ -1,4 +1,4 @@
-"""Servers: the model, power actions, and the locks other clients hold on them.
+"""Servers: power actions, and the locks other clients hold on them.
 
 A server is locked while one of its actions runs (visible: the action is listed, ``locked``
 is true), or while a lock with no visible action lasts (``visible: false``: new actions answer
@@ -7,104 +7,18 @@ is true), or while a lock with no visible action lasts (``visible: false``: new 
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from .. import catalog, errors
-from ..clock import Clock, isoformat
+from ..clock import Clock
 from ..initial_state import ImageSpec, LockSpec, ServerSpec
 from ..labels import Selector
 from ..settings import Settings
-from .images import Image, image_size
-from .store import ScheduledLock, Store, operation
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from .actions import Action
-
+from .models import Action, HiddenLock, Image, ScheduledLock, Server, image_size
+from .store import Store, operation
 
 # the action's command where it is not the route's name (reset answers "reset_server", as the OpenAPI example has it)
 ACTION_COMMANDS = {"reset": "reset_server"}
-
-
-@dataclass
-class Server:
-    """A virtual machine."""
-
-    id: int
-    name: str
-    status: str
-    created: float
-    server_type: str
-    location: str
-    primary_disk_size: int
-    labels: dict[str, str] = field(default_factory=dict)
-    backup_window: str | None = None
-    image: Image | None = None
-    delete_protected: bool = False
-    rebuild_protected: bool = False
-    locked: bool = False
-    rescue_enabled: bool = False
-    ssh_key_ids: list[int] = field(default_factory=list)  # not rendered: decides whether a rebuild sets a root password
-
-    def to_json(self, datacenter: bool = False) -> dict[str, Any]:
-        """The API's ``server`` object; ``datacenter`` only as the API had it before 2026-07-01."""
-        server_type = catalog.server_type(self.server_type)
-        location = catalog.location(self.location)
-        if server_type is None or location is None:
-            raise ValueError(f"server {self.name} refers to an unknown server type or location")
-        rendered = {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status,
-            "created": isoformat(self.created),
-            "public_net": self._public_net(),
-            "private_net": [],
-            "server_type": server_type.to_json(),
-            "location": location.to_json(),
-            "image": self.image.to_json() if self.image else None,
-            "iso": None,
-            "rescue_enabled": self.rescue_enabled,
-            "locked": self.locked,
-            "backup_window": self.backup_window,
-            "outgoing_traffic": 1_000_000 * self.id % 987_654_321,
-            "ingoing_traffic": 3_000_000 * self.id % 876_543_219,
-            "included_traffic": 21_990_232_555_520,
-            "protection": {"delete": self.delete_protected, "rebuild": self.rebuild_protected},
-            "labels": dict(self.labels),
-            "volumes": [],
-            "load_balancers": [],
-            "primary_disk_size": self.primary_disk_size,
-            "placement_group": None,
-        }
-        if datacenter:
-            rendered["datacenter"] = location.datacenter_json()
-        return rendered
-
-    def _public_net(self) -> dict[str, Any]:
-        ipv4 = ipaddress.IPv4Address("198.18.0.0") + self.id % 131_072
-        ipv6 = ipaddress.IPv6Network(f"2001:db8:{self.id % 65_536:x}::/64")
-        reverse = ".".join(reversed(str(ipv4).split(".")))
-        return {
-            "ipv4": {"id": 50_000_000 + self.id, "ip": str(ipv4), "blocked": False, "dns_ptr": f"static.{reverse}.clients.your-server.de"},
-            "ipv6": {"id": 60_000_000 + self.id, "ip": str(ipv6), "blocked": False, "dns_ptr": []},
-            "floating_ips": [],
-            "firewalls": [],
-        }
-
-
-@dataclass(frozen=True)
-class HiddenLock:
-    """A lock with no visible action, as the control API reports it."""
-
-    server_id: int
-    until: float
-
-    def to_json(self) -> dict[str, Any]:
-        """``{server_id, until, visible: false}``."""
-        return {"server_id": self.server_id, "until": isoformat(self.until), "visible": False}
 
 
 class ServersFamily:

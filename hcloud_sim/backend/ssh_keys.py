@@ -1,4 +1,4 @@
-"""SSH keys: the model, the fingerprint of a public key, and the operations on keys.
+"""SSH keys: the fingerprint of a public key, and the operations on keys.
 
 The fingerprint is the MD5 of the key's base64-decoded blob, as colon-separated hex pairs
 (the ``ssh-keygen -E md5 -l`` form without its ``MD5:`` prefix, as the API gives it).
@@ -9,12 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
 
 from .. import errors
-from ..clock import Clock, isoformat
+from ..clock import Clock
 from ..labels import Selector
+from .models import SshKey
 from .store import Store, operation
 
 KEY_TYPES = (
@@ -27,29 +26,6 @@ KEY_TYPES = (
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 )
-
-
-@dataclass
-class SshKey:
-    """A public key of the project."""
-
-    id: int
-    name: str
-    public_key: str
-    fingerprint: str
-    created: float
-    labels: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's ``ssh_key`` object."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "fingerprint": self.fingerprint,
-            "public_key": self.public_key,
-            "labels": dict(self.labels),
-            "created": isoformat(self.created),
-        }
 
 
 def fingerprint(public_key: str) -> str | None:

@@ -13,28 +13,13 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from ..initial_state import LockSpec
-    from .actions import Action
-    from .images import Image
-    from .servers import Server
-    from .ssh_keys import SshKey
+from .models import Action, Image, ScheduledLock, Server, SshKey
 
 R = TypeVar("R")
 
 FIRST_IDS = {"server": 42_001, "image": 500_001, "action": 900_001, "ssh_key": 7_001}
-
-
-@dataclass
-class ScheduledLock:
-    """A lock of the initial state that starts at ``start_at`` (real UNIX time)."""
-
-    start_at: float
-    server_id: int
-    spec: LockSpec
 
 
 class Store:
