@@ -1,4 +1,4 @@
-"""Images: the operations on snapshots and backups (``create_image`` included).
+"""Images: making them (``ImageMaking``), and the operations on snapshots and backups (``create_image`` included).
 
 A failed ``create_image`` leaves its image with status ``unavailable`` (``failed_image:
 unavailable``, the default) or deletes it (``failed_image: delete``).
@@ -8,29 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from .. import catalog, errors
 from ..clock import Clock
-from ..settings import Settings
 from .models import BACKUP_SLOTS, Action, Image, Server, image_size
+from .seams import ActionStarter, ImageRecords, ServerLookup
 from .store import Store, operation
 
 
-class ImagesFamily:
-    """The operations on images (part of ``Backend``)."""
+class ImageMaking:
+    """Makes images and records how their making ends (``ImageRecords``)."""
 
-    store: Store
-    clock: Clock
-    settings: Settings
-    _server: Callable[[int], Server]
-    _check_unlocked: Callable[[Server], None]
-    _start_action: Callable[..., Action]
-    _instant_action: Callable[[str, list[dict[str, Any]]], Action]
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-    # ----------------------------------------------------------------- internal
-
-    def _new_image(self, server: Server, image_type: str, description: str | None, labels: dict[str, str] | None, created: float) -> Image:
+    def new_image(self, server: Server, image_type: str, description: str | None, labels: dict[str, str] | None, created: float) -> Image:
+        """A ``creating`` image of the server, added to the project."""
         server_type = catalog.server_type(server.server_type)
         image = Image(
             id=self.store.next_id("image"),
@@ -49,7 +42,8 @@ class ImagesFamily:
         self.store.images[image.id] = image
         return image
 
-    def _image_made(self, image: Image) -> None:
+    def image_made(self, image: Image) -> None:
+        """The image is ``available`` (a backup: the server keeps its seven newest, whoever took the backup)."""
         image.status = "available"
         image.image_size = image_size(image)
         if image.type == "backup" and image.bound_to is not None:  # seven slots, whoever took the backup
@@ -60,11 +54,22 @@ class ImagesFamily:
             for oldest in backups[:-BACKUP_SLOTS]:
                 del self.store.images[oldest.id]
 
-    def _image_failed(self, image: Image) -> None:
-        if self.settings.failed_image == "delete":
+    def image_failed(self, image: Image) -> None:
+        """Its action failed: ``unavailable`` or deleted, as ``failed_image`` says."""
+        if self.store.settings.failed_image == "delete":
             del self.store.images[image.id]
         else:
             image.status = "unavailable"
+
+
+class ImagesFamily:
+    """The operations on images (part of ``Backend``)."""
+
+    store: Store
+    clock: Clock
+    server_lookup: ServerLookup
+    action_starter: ActionStarter
+    image_records: ImageRecords
 
     def _user_image(self, image_id: int) -> Image:
         image = self.store.images.get(image_id)
@@ -76,22 +81,22 @@ class ImagesFamily:
 
     def _check_snapshot_quota(self) -> None:
         used = sum(1 for image in self.store.images.values() if image.is_snapshot)
-        if used >= self.settings.snapshot_quota:
-            raise errors.resource_limit_exceeded(f"snapshot limit exceeded: the project may keep at most {self.settings.snapshot_quota} snapshots")
+        if used >= self.store.settings.snapshot_quota:
+            raise errors.resource_limit_exceeded(f"snapshot limit exceeded: the project may keep at most {self.store.settings.snapshot_quota} snapshots")
 
     # ----------------------------------------------------------------- operations
 
     @operation
     def create_image(self, server_id: int, description: str | None, image_type: str, labels: dict[str, str] | None) -> tuple[Action, Image]:
         """Start a ``create_image`` action; returns the action and the image being made."""
-        server = self._server(server_id)
-        self._check_unlocked(server)
+        server = self.server_lookup.server(server_id)
+        self.server_lookup.check_unlocked(server)
         if image_type == "backup" and server.backup_window is None:
             raise errors.invalid_field("type", "backups are not enabled for this server")
         if image_type == "snapshot":
             self._check_snapshot_quota()
-        image = self._new_image(server, image_type, description, labels, self.clock.now())
-        action = self._start_action(server, "create_image", self.settings.snapshot_seconds(server.primary_disk_size), image=image)
+        image = self.image_records.new_image(server, image_type, description, labels, self.clock.now())
+        action = self.action_starter.start_action(server, "create_image", self.store.settings.snapshot_seconds(server.primary_disk_size), image=image)
         return action, image
 
     @operation
@@ -138,4 +143,4 @@ class ImagesFamily:
         if image.status == "creating":
             raise errors.locked("image")
         image.protected = delete
-        return self._instant_action("change_protection", [{"id": image.id, "type": "image"}])
+        return self.action_starter.instant_action("change_protection", [{"id": image.id, "type": "image"}])

@@ -50,6 +50,15 @@ class Action:
         """Whether the action lists a resource of that type (and id)."""
         return any(item["type"] == resource_type and resource_id in (None, item["id"]) for item in self.resources)
 
+    def progress_at(self, at: float, stuck: bool) -> int:
+        """Its progress at ``at``: linear in time, at most 99 while it runs; 0 until the end when ``stuck``."""
+        duration = self.ends_at - self.started
+        if duration <= 0:
+            return 100
+        if stuck:
+            return 0
+        return max(0, min(99, int(100 * (at - self.started) / duration)))
+
     def to_json(self) -> dict[str, Any]:
         """The API's ``action`` object."""
         return {

@@ -1,4 +1,4 @@
-"""SSH keys: the fingerprint of a public key, and the operations on keys.
+"""SSH keys: the fingerprint of a public key, naming keys (``KeyDirectory``), and the operations on keys.
 
 The fingerprint is the MD5 of the key's base64-decoded blob, as colon-separated hex pairs
 (the ``ssh-keygen -E md5 -l`` form without its ``MD5:`` prefix, as the API gives it).
@@ -45,6 +45,25 @@ def fingerprint(public_key: str) -> str | None:
     return ":".join(digest[index : index + 2] for index in range(0, len(digest), 2))
 
 
+class KeyDirectory:
+    """Names SSH keys by id or name (``KeyResolver``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def resolve_ssh_keys(self, references: list[str | int]) -> list[int]:
+        """The ids of the keys named by id or name; an unknown one answers ``invalid_input`` (field ``ssh_keys``)."""
+        found = []
+        for reference in references:
+            text = str(reference)
+            key = self.store.ssh_keys.get(int(text)) if text.isdigit() else None
+            key = key or next((item for item in self.store.ssh_keys.values() if item.name == text), None)
+            if key is None:
+                raise errors.invalid_field("ssh_keys", f"SSH key '{text}' not found")
+            found.append(key.id)
+        return found
+
+
 class SshKeysFamily:
     """The operations on SSH keys (part of ``Backend``)."""
 
@@ -60,18 +79,6 @@ class SshKeysFamily:
     def _check_key_name_free(self, name: str, own_id: int | None = None) -> None:
         if any(key.name == name and key.id != own_id for key in self.store.ssh_keys.values()):
             raise errors.uniqueness_error("name", f"SSH key name '{name}' is already used in this project")
-
-    def _resolve_ssh_keys(self, references: list[str | int]) -> list[int]:
-        """The ids of the keys named by id or name; an unknown one answers ``invalid_input`` (field ``ssh_keys``)."""
-        found = []
-        for reference in references:
-            text = str(reference)
-            key = self.store.ssh_keys.get(int(text)) if text.isdigit() else None
-            key = key or next((item for item in self.store.ssh_keys.values() if item.name == text), None)
-            if key is None:
-                raise errors.invalid_field("ssh_keys", f"SSH key '{text}' not found")
-            found.append(key.id)
-        return found
 
     @operation
     def list_ssh_keys(self, name: str | None = None, key_fingerprint: str | None = None, selector: Selector | None = None) -> list[SshKey]:
