@@ -48,7 +48,7 @@ class SimHTTPServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         """``http://HOST:PORT`` (without ``/v1``)."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
 
 class SimRequestHandler(BaseHTTPRequestHandler):
@@ -177,7 +177,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _read_chunked(self) -> bytes:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
             if size == 0:
