@@ -20,11 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__, api, errors
 from .control import routes as control_routes
 from .faults import FaultRule
-from .initial_state import InitialState
 from .ratelimit import RateLimitState
 from .requestlog import LoggedRequest
 from .routing import Request, Response, error_response
 from .simulator import Options, Simulator
+from .state_specs import InitialState
 
 LOG = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from ..clock import Clock
 from ..faults import FaultBook
-from ..initial_state import InitialState
 from ..pricing import Pricing
 from ..settings import Settings
+from ..state_specs import InitialState
 from .action_runner import ActionRunner
 from .actions import ActionsFamily
 from .backups import AutomaticBackups, BackupsFamily

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import errors
 from ..clock import Clock
-from ..initial_state import ImageSpec, LockSpec
+from ..state_specs import ImageSpec, LockSpec
 from .models import BACKUP_SLOTS, Action, Image, ScheduledLock
 from .seams import ActionStarter, ServerLocking, ServerLookup
 from .store import Store, operation

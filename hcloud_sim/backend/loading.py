@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import catalog
 from ..clock import Clock
-from ..initial_state import InitialState, ServerSpec
+from ..state_specs import InitialState, ServerSpec
 from .models import ScheduledLock, Server, image_size, system_image
 from .seams import ImageRecords
 from .store import Store

@@ -7,7 +7,7 @@ They come from the initial state's ``locks`` and the automatic backups (schedule
 from __future__ import annotations
 
 from ..clock import Clock
-from ..initial_state import ImageSpec, LockSpec
+from ..state_specs import ImageSpec, LockSpec
 from .models import Action, Image, ScheduledLock, Server
 from .seams import ActionStarter, ImageRecords, ServerLookup
 from .store import Store

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import catalog
 from ..clock import isoformat
-from ..initial_state import LockSpec
+from ..state_specs import LockSpec
 
 BACKUP_SLOTS = 7  # a server with backups keeps its seven newest (OpenAPI, enable_backup: "seven slots")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ..initial_state import LockSpec
+from ..state_specs import LockSpec
 from .models import Action, Image, ScheduledLock, Server
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .. import errors
 from ..clock import Clock
-from ..initial_state import LockSpec
 from ..labels import Selector
+from ..state_specs import LockSpec
 from .models import Action, HiddenLock, Image, Server
 from .seams import ActionFinisher, ActionStarter, ServerLocking, ServerLookup, ServerRemoval
 from .store import Store, operation

@@ -1,4 +1,4 @@
-"""The simulator's layout: no import cycle in ``hcloud_sim``, the backend's families meet only at their seams.
+"""The simulator's layout: no import cycle in ``hcloud_sim``, the backend's families meet only at their seams, small files.
 
 The import graph is read from the source with ``ast``: every ``import`` counts, those under
 ``if TYPE_CHECKING:`` and inside functions too (a cycle that only type checking sees is still one
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "hcloud_sim"
+MAX_LINES = 300
 # the backend's layers below the families: what any family may import from its own package
 BACKEND_BASE = {"hcloud_sim.backend.models", "hcloud_sim.backend.store", "hcloud_sim.backend.seams"}
 
@@ -94,3 +95,9 @@ def test_a_backend_family_imports_no_other_family(module: str) -> None:
     own_package = {name for name in import_graph()[module] if name.startswith("hcloud_sim.backend")}
     allowed = {"hcloud_sim.backend.models": set(), "hcloud_sim.backend.store": {"hcloud_sim.backend.models"}}.get(module, BACKEND_BASE)
     assert own_package <= allowed - {module}, f"{module} imports {sorted(own_package - allowed)}"
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE_DIR.rglob("*.py")), ids=lambda path: str(path.relative_to(PACKAGE_DIR)))
+def test_no_file_is_longer_than_300_lines(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE_DIR.parent)} has {lines} lines (at most {MAX_LINES})"
