@@ -20,11 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 from . import __version__, api, errors
 from .control import routes as control_routes
 from .faults import FaultRule
-from .initial_state import InitialState
 from .ratelimit import RateLimitState
 from .requestlog import LoggedRequest
 from .routing import Request, Response, error_response
 from .simulator import Options, Simulator
+from .state_specs import InitialState
 
 LOG = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class SimHTTPServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         """``http://HOST:PORT`` (without ``/v1``)."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
 
 class SimRequestHandler(BaseHTTPRequestHandler):
@@ -177,7 +177,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _read_chunked(self) -> bytes:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
             if size == 0:

@@ -4,15 +4,13 @@ An initial state comes from ``--state`` (alias ``--fleet``): ``demo`` (the built
 project), an integer ``N`` (N generated servers, deterministic from ``--seed``), or a path to a
 YAML or JSON file; or from the body of ``POST /_sim/reset``. Every spec goes through
 ``parse_initial_state``, which rejects unknown keys and bad values with a ``SpecError`` naming
-the offending path.
+the offending path. What it gives is in ``state_specs``; the demo and generated specs in ``sample_states``.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,79 +18,27 @@ import yaml
 
 from . import catalog
 from .labels import key_problem, value_problem
-from .pricing import Pricing, parse_pricing
+from .pricing import parse_pricing
+from .sample_states import DEMO_STATE, generated_state_spec
 from .settings import Settings, SpecError, parse_settings
+from .state_specs import ImageSpec, InitialState, LockSpec, ServerSpec, SnapshotSpec
 
-
-@dataclass(frozen=True)
-class ImageSpec:
-    """The image a ``create_image`` lock makes."""
-
-    description: str | None = None
-    labels: dict[str, str] | None = None
-    type: str = "snapshot"
-
-
-@dataclass(frozen=True)
-class LockSpec:
-    """A running action started by another client: ``seconds`` long, ``delay`` after the previous one.
-
-    ``visible: false`` is a lock the API shows no action for: new actions answer 423 ``locked``
-    for ``seconds``, but the server lists nothing running.
-    """
-
-    command: str
-    seconds: float
-    delay: float = 0.0
-    image: ImageSpec | None = None
-    fail: dict[str, str] | None = None
-    visible: bool = True
-
-
-@dataclass(frozen=True)
-class SnapshotSpec:
-    """An image that already exists when the initial state is loaded."""
-
-    description: str
-    labels: dict[str, str]
-    age_hours: float = 24.0
-    protected: bool = False
-    type: str = "snapshot"
-    image_size: float | None = None
-
-
-@dataclass(frozen=True)
-class ServerSpec:
-    """One server of the project."""
-
-    name: str
-    labels: dict[str, str]
-    status: str = "running"
-    server_type: str = "cx22"
-    location: str = "fsn1"
-    disk: int | None = None
-    backup_window: str | None = None
-    image: str = "ubuntu-24.04"
-    delete_protected: bool = False
-    rebuild_protected: bool = False
-    locks: tuple[LockSpec, ...] = ()
-    snapshots: tuple[SnapshotSpec, ...] = ()
-
-    @property
-    def disk_size(self) -> int:
-        """The primary disk size in GB (the server type's disk unless ``disk`` is given)."""
-        server_type = catalog.server_type(self.server_type)
-        return self.disk if self.disk is not None else (server_type.disk if server_type else 40)
-
-
-@dataclass(frozen=True)
-class InitialState:
-    """What a project holds when the simulator loads it: servers, settings and prices."""
-
-    servers: tuple[ServerSpec, ...]
-    settings: Settings
-    pricing: Pricing = field(default_factory=Pricing)
-
+# the spec classes and the built-in states are importable from here too
+__all__ = [
+    "DEMO_STATE",
+    "ImageSpec",
+    "InitialState",
+    "LockSpec",
+    "ServerSpec",
+    "SnapshotSpec",
+    "demo_state",
+    "generated_state",
+    "generated_state_spec",
+    "load_initial_state",
+    "parse_image_spec",
+    "parse_initial_state",
+    "parse_lock",
+]
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
 _BACKUP_WINDOW = re.compile(r"^\d\d-\d\d$")
@@ -258,82 +204,9 @@ def parse_initial_state(data: Any, base_settings: Settings | None = None) -> Ini
     return InitialState(servers=servers, settings=parse_settings(spec.get("settings"), base_settings), pricing=parse_pricing(spec.get("pricing")))
 
 
-DEMO_STATE: dict[str, Any] = {
-    "settings": {
-        "snapshot_quota": 30,
-        "snapshot_seconds_base": 3,
-        "snapshot_seconds_per_gb": 0.05,
-        "shutdown_seconds": 3,
-        "poweroff_seconds": 1,
-        "poweron_seconds": 2,
-        "reboot_seconds": 3,
-    },
-    "servers": [
-        {"name": "web1", "labels": {"env": "prod", "role": "web", "backup": "daily"}, "server_type": "cx22", "location": "fsn1"},
-        {"name": "web2", "labels": {"env": "prod", "role": "web", "backup": "daily"}, "server_type": "cx22", "location": "nbg1"},
-        {
-            "name": "db1",
-            "labels": {"env": "prod", "role": "db", "backup": "daily"},
-            "server_type": "cx42",
-            "location": "fsn1",
-            "backup_window": "02-06",
-            "protection": {"delete": True, "rebuild": True},
-            "snapshots": [
-                {"description": "db1 before postgres 16 upgrade", "age_hours": 2200, "protected": True},
-                {"description": "golden database image", "labels": {"team": "dba"}, "age_hours": 4100, "protected": True},
-                {"description": "manual test by alice", "labels": {"owner": "alice"}, "age_hours": 400},
-                {"description": "db1-daily", "labels": {"lockaware.hcloud/managed": "true", "backup": "daily"}, "age_hours": 74},
-                {"description": "db1-daily", "labels": {"lockaware.hcloud/managed": "true", "backup": "daily"}, "age_hours": 50},
-                {"description": "db1-daily", "labels": {"lockaware.hcloud/managed": "true", "backup": "daily"}, "age_hours": 26},
-                {"description": "Backup of db1", "type": "backup", "age_hours": 20},
-            ],
-        },
-        {
-            "name": "sg5",
-            "labels": {"env": "prod", "role": "storage", "backup": "daily"},
-            "server_type": "cpx31",
-            "location": "hel1",
-            "backup_window": "22-02",
-            "locks": [{"command": "create_image", "seconds": 10, "image": {"type": "backup", "description": "Backup of sg5"}}],
-        },
-        {"name": "worker1", "labels": {"env": "staging", "role": "worker", "backup": "weekly"}, "server_type": "cpx21", "location": "nbg1"},
-        {
-            "name": "legacy",
-            "labels": {"env": "dev", "role": "app", "backup": "none"},
-            "server_type": "cx11",
-            "location": "fsn1",
-            "status": "off",
-            "image": "ubuntu-20.04",
-        },
-    ],
-}
-
-
 def demo_state(base_settings: Settings | None = None) -> InitialState:
     """The built-in demo project."""
     return parse_initial_state(DEMO_STATE, base_settings)
-
-
-_GENERATED_TYPES = ("cx11", "cx22", "cpx11", "cx32", "cpx21", "cx42", "cpx31", "cpx41", "cx52", "cpx51")
-
-
-def generated_state_spec(count: int, seed: int = 0) -> dict[str, Any]:
-    """The spec of ``count`` generated servers ``srv-0001``..., the same for the same seed."""
-    rng = random.Random(seed)
-    servers = []
-    for index in range(1, count + 1):
-        backup = rng.choice(("daily", "daily", "weekly", "none"))
-        server: dict[str, Any] = {
-            "name": f"srv-{index:04d}",
-            "labels": {"env": rng.choice(("prod", "prod", "staging", "dev")), "role": rng.choice(("web", "db", "worker", "cache")), "backup": backup},
-            "server_type": rng.choice(_GENERATED_TYPES),
-            "location": rng.choice(("fsn1", "nbg1", "hel1")),
-            "status": "off" if rng.random() < 0.1 else "running",
-        }
-        if backup == "daily" and rng.random() < 0.3:
-            server["backup_window"] = "22-02"
-        servers.append(server)
-    return {"servers": servers}
 
 
 def generated_state(count: int, seed: int = 0, base_settings: Settings | None = None) -> InitialState:

@@ -119,7 +119,9 @@ def parse_selector(text: str, field: str = "label_selector") -> Selector:
 
 
 def _split_requirements(text: str, field: str) -> list[str]:
-    parts, current, depth = [], [], 0
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char == "(":
             depth += 1

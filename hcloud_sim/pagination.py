@@ -61,8 +61,7 @@ def sort_items(items: Sequence[T], sort_values: list[str], keys: dict[str, Calla
     result = list(items)
     orders = [_parse_sort(value, keys) for value in sort_values]
     for field, descending in reversed(orders):
-        key = keys[field]
-        result.sort(key=lambda item, key=key: _none_first(key(item)), reverse=descending)
+        result.sort(key=_nones_first(keys[field]), reverse=descending)
     return result
 
 
@@ -72,6 +71,11 @@ def _parse_sort(value: str, keys: dict[str, Callable[[Any], Any]]) -> tuple[str,
         allowed = ", ".join(sorted(keys))
         raise errors.invalid_field("sort", f"'{value}' is not a valid sort value (fields: {allowed}; directions: asc, desc)")
     return field, direction == "desc"
+
+
+def _nones_first(key: Callable[[T], Any]) -> Callable[[T], tuple[bool, Any]]:
+    """``key`` as a sort key under which ``None`` comes before every value."""
+    return lambda item: _none_first(key(item))
 
 
 def _none_first(value: Any) -> tuple[bool, Any]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from .backend import Backend
 from .clock import Clock
 from .faults import FaultBook
-from .initial_state import InitialState
 from .ratelimit import TokenBucket
 from .requestlog import RequestLog
 from .settings import Settings
+from .state_specs import InitialState
 
 
 @dataclass(frozen=True)

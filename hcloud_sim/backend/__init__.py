@@ -1,10 +1,11 @@
-"""The simulated project: one ``Backend`` composed of the resource families over one ``Store``.
+"""The simulated project: one ``Backend``, the facade the routes call, composed over one ``Store``.
 
-The backend knows nothing about HTTP; it raises ``ApiError`` for refusals. Its families:
-``servers`` (servers, power actions, locks), ``server_life`` (create, rebuild, protect, change
-type, backups, rescue, delete), ``images``
-(snapshots, backups, create_image), ``actions`` (settlement from the clock, reading and failing
-actions) and ``ssh_keys``.
+The backend knows nothing about HTTP; it raises ``ApiError`` for refusals. Its operation families
+(mixed into ``Backend``): ``servers`` (finding, renaming, power actions, locks of other clients),
+``server_life`` (create, rebuild, protect, change type, rescue, delete), ``backups``, ``images``
+(snapshots, backups, create_image), ``actions`` (reading and failing actions) and ``ssh_keys``.
+They reach each other only through the collaborators ``Backend`` wires here, typed by the
+protocols of ``seams``; ``settlement`` applies what time has brought before every operation.
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import catalog
 from ..clock import Clock
 from ..faults import FaultBook
-from ..initial_state import InitialState
 from ..pricing import Pricing
 from ..settings import Settings
-from .actions import Action, ActionsFamily
-from .images import Image, ImagesFamily, system_image
+from ..state_specs import InitialState
+from .action_runner import ActionRunner
+from .actions import ActionsFamily
+from .backups import AutomaticBackups, BackupsFamily
+from .images import ImageMaking, ImagesFamily
+from .loading import StateLoader
+from .locks import ServerLocks
+from .models import Action, HiddenLock, Image, Server, SshKey
 from .server_life import ServerLifeFamily
-from .servers import HiddenLock, Server, ServersFamily
-from .ssh_keys import SshKey, SshKeysFamily
+from .servers import ServerDeletion, ServerDirectory, ServersFamily
+from .settlement import Settlement
+from .ssh_keys import KeyDirectory, SshKeysFamily
 from .store import Store, operation
 
 __all__ = ["Action", "Backend", "HiddenLock", "Image", "Server", "SshKey", "StateSnapshot"]
@@ -41,33 +47,47 @@ class StateSnapshot:
     ssh_keys: list[SshKey]
 
 
-class Backend(ServersFamily, ServerLifeFamily, ImagesFamily, ActionsFamily, SshKeysFamily):
+class Backend(ServersFamily, ServerLifeFamily, BackupsFamily, ImagesFamily, ActionsFamily, SshKeysFamily):
     """The state of one simulated project and its operations."""
 
     def __init__(self, clock: Clock, state: InitialState, faults: FaultBook | None = None) -> None:
         self.clock = clock
         self.faults = faults or FaultBook()
-        self.store = Store(self._settle)
+        self.store = store = Store(self._settle)
+        self.server_lookup = servers = ServerDirectory(store, clock)
+        self.image_records = images = ImageMaking(store)
+        self.action_starter = self.action_finisher = runner = ActionRunner(store, clock, self.faults, servers, images)
+        self.server_removal = ServerDeletion(store, clock, runner)
+        self.server_locking = locks = ServerLocks(store, clock, servers, runner, images)
+        self.key_resolver = KeyDirectory(store)
+        self.settlement = Settlement(store, clock, runner, locks, AutomaticBackups(store, clock))
+        self.loader = StateLoader(store, clock, images)
         self.reset(state)
+
+    @property
+    def settings(self) -> Settings:
+        """The simulation settings (the store's)."""
+        return self.store.settings
+
+    @property
+    def pricing(self) -> Pricing:
+        """The project's prices (the store's)."""
+        return self.store.pricing
+
+    def _settle(self) -> None:
+        self.settlement.settle()
 
     def reset(self, state: InitialState) -> None:
         """Replace the whole project by a fresh initial state (ids restart)."""
         with self.store.lock:
-            self.settings = state.settings
-            self.pricing: Pricing = state.pricing
-            self.store.clear()
-            self.store.images.update({image.id: system_image(image) for image in catalog.SYSTEM_IMAGES})
-            now = self.clock.now()
-            self.store.epoch = self.store.backups_scheduled_until = now
-            for index, spec in enumerate(state.servers):
-                self._add_server(spec, index, now)
+            self.loader.load(state)
             self._settle()
 
     def update_settings(self, settings: Settings) -> None:
         """Change the simulation settings without touching the state."""
         with self.store.lock:
             self._settle()
-            self.settings = settings
+            self.store.settings = settings
 
     @operation
     def snapshot_state(self) -> StateSnapshot:

@@ -1,4 +1,4 @@
-"""Images: the model, and the operations on snapshots and backups (``create_image`` included).
+"""Images: making them (``ImageMaking``), and the operations on snapshots and backups (``create_image`` included).
 
 A failed ``create_image`` leaves its image with status ``unavailable`` (``failed_image:
 unavailable``, the default) or deletes it (``failed_image: delete``).
@@ -7,112 +7,23 @@ unavailable``, the default) or deletes it (``failed_image: delete``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
 from .. import catalog, errors
-from ..clock import Clock, isoformat
-from ..settings import Settings
+from ..clock import Clock
+from .models import BACKUP_SLOTS, Action, Image, Server, image_size
+from .seams import ActionStarter, ImageRecords, ServerLookup
 from .store import Store, operation
 
-if TYPE_CHECKING:
-    from .actions import Action
-    from .servers import Server
 
+class ImageMaking:
+    """Makes images and records how their making ends (``ImageRecords``)."""
 
-@dataclass
-class Image:
-    """An image: a system image, or a snapshot/backup made from a server."""
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-    id: int
-    type: str
-    status: str
-    description: str
-    created: float
-    disk_size: float
-    labels: dict[str, str] = field(default_factory=dict)
-    name: str | None = None
-    image_size: float | None = None
-    created_from: dict[str, Any] | None = None
-    bound_to: int | None = None
-    protected: bool = False
-    os_flavor: str = "unknown"
-    os_version: str | None = None
-    architecture: str = "x86"
-    rapid_deploy: bool = False
-    deprecated: float | None = None
-
-    @property
-    def is_snapshot(self) -> bool:
-        """Whether the image counts against the snapshot quota."""
-        return self.type == "snapshot" and self.status in ("creating", "available")
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's ``image`` object."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "status": self.status,
-            "name": self.name,
-            "description": self.description,
-            "image_size": self.image_size,
-            "disk_size": self.disk_size,
-            "created": isoformat(self.created),
-            "created_from": dict(self.created_from) if self.created_from else None,
-            "bound_to": self.bound_to,
-            "os_flavor": self.os_flavor,
-            "os_version": self.os_version,
-            "rapid_deploy": self.rapid_deploy,
-            "protection": {"delete": self.protected},
-            "deprecated": None if self.deprecated is None else isoformat(self.deprecated),
-            "deleted": None,
-            "labels": dict(self.labels),
-            "architecture": self.architecture,
-        }
-
-
-BACKUP_SLOTS = 7  # a server with backups keeps its seven newest (OpenAPI, enable_backup: "seven slots")
-
-
-def system_image(spec: catalog.SystemImage) -> Image:
-    """The ``Image`` of a system image of the catalogue."""
-    return Image(
-        id=spec.id,
-        type="system",
-        status="available",
-        description=spec.description,
-        created=spec.created,
-        disk_size=5,
-        name=spec.name,
-        os_flavor=spec.os_flavor,
-        os_version=spec.os_version,
-        rapid_deploy=True,
-        deprecated=spec.deprecated,
-        architecture=spec.architecture,
-    )
-
-
-def image_size(image: Image) -> float:
-    """A deterministic 8 to 30% of the disk, in GB with two decimals."""
-    share = 0.08 + (image.id * 37 % 23) / 100
-    return round(image.disk_size * share, 2)
-
-
-class ImagesFamily:
-    """The operations on images (part of ``Backend``)."""
-
-    store: Store
-    clock: Clock
-    settings: Settings
-    _server: Callable[[int], Server]
-    _check_unlocked: Callable[[Server], None]
-    _start_action: Callable[..., Action]
-    _instant_action: Callable[[str, list[dict[str, Any]]], Action]
-
-    # ----------------------------------------------------------------- internal
-
-    def _new_image(self, server: Server, image_type: str, description: str | None, labels: dict[str, str] | None, created: float) -> Image:
+    def new_image(self, server: Server, image_type: str, description: str | None, labels: dict[str, str] | None, created: float) -> Image:
+        """A ``creating`` image of the server, added to the project."""
         server_type = catalog.server_type(server.server_type)
         image = Image(
             id=self.store.next_id("image"),
@@ -131,7 +42,8 @@ class ImagesFamily:
         self.store.images[image.id] = image
         return image
 
-    def _image_made(self, image: Image) -> None:
+    def image_made(self, image: Image) -> None:
+        """The image is ``available`` (a backup: the server keeps its seven newest, whoever took the backup)."""
         image.status = "available"
         image.image_size = image_size(image)
         if image.type == "backup" and image.bound_to is not None:  # seven slots, whoever took the backup
@@ -142,11 +54,22 @@ class ImagesFamily:
             for oldest in backups[:-BACKUP_SLOTS]:
                 del self.store.images[oldest.id]
 
-    def _image_failed(self, image: Image) -> None:
-        if self.settings.failed_image == "delete":
+    def image_failed(self, image: Image) -> None:
+        """Its action failed: ``unavailable`` or deleted, as ``failed_image`` says."""
+        if self.store.settings.failed_image == "delete":
             del self.store.images[image.id]
         else:
             image.status = "unavailable"
+
+
+class ImagesFamily:
+    """The operations on images (part of ``Backend``)."""
+
+    store: Store
+    clock: Clock
+    server_lookup: ServerLookup
+    action_starter: ActionStarter
+    image_records: ImageRecords
 
     def _user_image(self, image_id: int) -> Image:
         image = self.store.images.get(image_id)
@@ -158,22 +81,22 @@ class ImagesFamily:
 
     def _check_snapshot_quota(self) -> None:
         used = sum(1 for image in self.store.images.values() if image.is_snapshot)
-        if used >= self.settings.snapshot_quota:
-            raise errors.resource_limit_exceeded(f"snapshot limit exceeded: the project may keep at most {self.settings.snapshot_quota} snapshots")
+        if used >= self.store.settings.snapshot_quota:
+            raise errors.resource_limit_exceeded(f"snapshot limit exceeded: the project may keep at most {self.store.settings.snapshot_quota} snapshots")
 
     # ----------------------------------------------------------------- operations
 
     @operation
     def create_image(self, server_id: int, description: str | None, image_type: str, labels: dict[str, str] | None) -> tuple[Action, Image]:
         """Start a ``create_image`` action; returns the action and the image being made."""
-        server = self._server(server_id)
-        self._check_unlocked(server)
+        server = self.server_lookup.server(server_id)
+        self.server_lookup.check_unlocked(server)
         if image_type == "backup" and server.backup_window is None:
             raise errors.invalid_field("type", "backups are not enabled for this server")
         if image_type == "snapshot":
             self._check_snapshot_quota()
-        image = self._new_image(server, image_type, description, labels, self.clock.now())
-        action = self._start_action(server, "create_image", self.settings.snapshot_seconds(server.primary_disk_size), image=image)
+        image = self.image_records.new_image(server, image_type, description, labels, self.clock.now())
+        action = self.action_starter.start_action(server, "create_image", self.store.settings.snapshot_seconds(server.primary_disk_size), image=image)
         return action, image
 
     @operation
@@ -220,4 +143,4 @@ class ImagesFamily:
         if image.status == "creating":
             raise errors.locked("image")
         image.protected = delete
-        return self._instant_action("change_protection", [{"id": image.id, "type": "image"}])
+        return self.action_starter.instant_action("change_protection", [{"id": image.id, "type": "image"}])

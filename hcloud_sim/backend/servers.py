@@ -1,161 +1,40 @@
-"""Servers: the model, power actions, and the locks other clients hold on them.
+"""Servers: finding them, deleting them (control API), renaming them, and power actions.
 
 A server is locked while one of its actions runs (visible: the action is listed, ``locked``
 is true), or while a lock with no visible action lasts (``visible: false``: new actions answer
-423 ``locked`` and nothing is listed).
+423 ``locked`` and nothing is listed). Starting such locks is ``locks``.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from .. import catalog, errors
-from ..clock import Clock, isoformat
-from ..initial_state import ImageSpec, LockSpec, ServerSpec
+from .. import errors
+from ..clock import Clock
 from ..labels import Selector
-from ..settings import Settings
-from .images import Image, image_size
-from .store import ScheduledLock, Store, operation
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from .actions import Action
-
+from ..state_specs import LockSpec
+from .models import Action, HiddenLock, Image, Server
+from .seams import ActionFinisher, ActionStarter, ServerLocking, ServerLookup, ServerRemoval
+from .store import Store, operation
 
 # the action's command where it is not the route's name (reset answers "reset_server", as the OpenAPI example has it)
 ACTION_COMMANDS = {"reset": "reset_server"}
 
 
-@dataclass
-class Server:
-    """A virtual machine."""
+class ServerDirectory:
+    """Finds servers and tells whether one is free to take an action (``ServerLookup``)."""
 
-    id: int
-    name: str
-    status: str
-    created: float
-    server_type: str
-    location: str
-    primary_disk_size: int
-    labels: dict[str, str] = field(default_factory=dict)
-    backup_window: str | None = None
-    image: Image | None = None
-    delete_protected: bool = False
-    rebuild_protected: bool = False
-    locked: bool = False
-    rescue_enabled: bool = False
-    ssh_key_ids: list[int] = field(default_factory=list)  # not rendered: decides whether a rebuild sets a root password
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
 
-    def to_json(self, datacenter: bool = False) -> dict[str, Any]:
-        """The API's ``server`` object; ``datacenter`` only as the API had it before 2026-07-01."""
-        server_type = catalog.server_type(self.server_type)
-        location = catalog.location(self.location)
-        if server_type is None or location is None:
-            raise ValueError(f"server {self.name} refers to an unknown server type or location")
-        rendered = {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status,
-            "created": isoformat(self.created),
-            "public_net": self._public_net(),
-            "private_net": [],
-            "server_type": server_type.to_json(),
-            "location": location.to_json(),
-            "image": self.image.to_json() if self.image else None,
-            "iso": None,
-            "rescue_enabled": self.rescue_enabled,
-            "locked": self.locked,
-            "backup_window": self.backup_window,
-            "outgoing_traffic": 1_000_000 * self.id % 987_654_321,
-            "ingoing_traffic": 3_000_000 * self.id % 876_543_219,
-            "included_traffic": 21_990_232_555_520,
-            "protection": {"delete": self.delete_protected, "rebuild": self.rebuild_protected},
-            "labels": dict(self.labels),
-            "volumes": [],
-            "load_balancers": [],
-            "primary_disk_size": self.primary_disk_size,
-            "placement_group": None,
-        }
-        if datacenter:
-            rendered["datacenter"] = location.datacenter_json()
-        return rendered
-
-    def _public_net(self) -> dict[str, Any]:
-        ipv4 = ipaddress.IPv4Address("198.18.0.0") + self.id % 131_072
-        ipv6 = ipaddress.IPv6Network(f"2001:db8:{self.id % 65_536:x}::/64")
-        reverse = ".".join(reversed(str(ipv4).split(".")))
-        return {
-            "ipv4": {"id": 50_000_000 + self.id, "ip": str(ipv4), "blocked": False, "dns_ptr": f"static.{reverse}.clients.your-server.de"},
-            "ipv6": {"id": 60_000_000 + self.id, "ip": str(ipv6), "blocked": False, "dns_ptr": []},
-            "floating_ips": [],
-            "firewalls": [],
-        }
-
-
-@dataclass(frozen=True)
-class HiddenLock:
-    """A lock with no visible action, as the control API reports it."""
-
-    server_id: int
-    until: float
-
-    def to_json(self) -> dict[str, Any]:
-        """``{server_id, until, visible: false}``."""
-        return {"server_id": self.server_id, "until": isoformat(self.until), "visible": False}
-
-
-class ServersFamily:
-    """The operations on servers (part of ``Backend``)."""
-
-    store: Store
-    clock: Clock
-    settings: Settings
-    _new_image: Callable[..., Image]
-    _start_action: Callable[..., Action]
-    _finish: Callable[..., None]
-
-    # ----------------------------------------------------------------- internal
-
-    def _add_server(self, spec: ServerSpec, index: int, now: float) -> None:
-        kind = catalog.server_type(spec.server_type)
-        # the image of the server type's architecture; an initial state may still name one that exists only for x86
-        system = catalog.system_image(spec.image, kind.architecture if kind else "x86") or catalog.system_image(spec.image)
-        server = Server(
-            id=self.store.next_id("server"),
-            name=spec.name,
-            status=spec.status,
-            created=now - (40 + index % 300) * 86_400 - index * 3_600,
-            server_type=spec.server_type,
-            location=spec.location,
-            primary_disk_size=spec.disk_size,
-            labels=dict(spec.labels),
-            backup_window=spec.backup_window,
-            image=self.store.images[system.id] if system else None,
-            delete_protected=spec.delete_protected,
-            rebuild_protected=spec.rebuild_protected,
-        )
-        self.store.servers[server.id] = server
-        for snapshot in spec.snapshots:
-            image = self._new_image(server, snapshot.type, snapshot.description, snapshot.labels, now - snapshot.age_hours * 3_600)
-            image.status = "available"
-            image.protected = snapshot.protected
-            image.image_size = snapshot.image_size if snapshot.image_size is not None else image_size(image)
-        start = now
-        for lock in spec.locks:
-            start += self.clock.real_seconds(lock.delay)
-            self.store.scheduled.append(ScheduledLock(start, server.id, lock))
-            start += self.clock.real_seconds(lock.seconds)
-
-    def _server(self, server_id: int) -> Server:
+    def server(self, server_id: int) -> Server:
+        """The server with that id; 404 ``not_found`` otherwise."""
         server = self.store.servers.get(server_id)
         if server is None:
             raise errors.not_found("server", server_id)
         return server
 
-    def _find_server(self, reference: str | int) -> Server:
+    def find_server(self, reference: str | int) -> Server:
+        """The server with that id or name; 404 ``not_found`` otherwise."""
         text = str(reference)
         if text.isdigit() and int(text) in self.store.servers:
             return self.store.servers[int(text)]
@@ -164,28 +43,48 @@ class ServersFamily:
             raise errors.not_found("server", text)
         return server
 
-    def _check_name_free(self, name: str, own_id: int | None = None) -> None:
+    def check_name_free(self, name: str, own_id: int | None = None) -> None:
+        """409 ``uniqueness_error`` when another server has that name."""
         if any(other.name == name and other.id != own_id for other in self.store.servers.values()):
             raise errors.uniqueness_error("name", f"server name '{name}' is already used in this project")
 
-    def _check_unlocked(self, server: Server) -> None:
+    def check_unlocked(self, server: Server) -> None:
+        """423 ``locked`` while an action runs on the server or a lock with no visible action lasts."""
         if server.id in self.store.server_locks or self.store.hidden_locks.get(server.id, 0.0) > self.clock.now():
             raise errors.locked("server")
 
-    def _lock_server(self, server: Server, spec: LockSpec, start: float | None = None) -> tuple[Action | None, Image | None]:
-        self._check_unlocked(server)
-        begin = self.clock.now() if start is None else start
-        if not spec.visible:
-            self.store.hidden_locks[server.id] = self.clock.after(spec.seconds, begin)
-            return None, None
-        image = None
-        if spec.command == "create_image":
-            image_spec = spec.image or ImageSpec()
-            image = self._new_image(server, image_spec.type, image_spec.description, image_spec.labels, begin)
-        action = self._start_action(server, spec.command, spec.seconds, start=begin, image=image, fail_with=spec.fail, public=False)
-        return action, image
 
-    # ----------------------------------------------------------------- operations
+class ServerDeletion:
+    """Takes a server out of the project (``ServerRemoval``)."""
+
+    def __init__(self, store: Store, clock: Clock, actions: ActionFinisher) -> None:
+        self.store = store
+        self.clock = clock
+        self.actions = actions
+
+    def drop_server(self, server: Server) -> None:
+        """Delete it now: its running actions fail, its backups and unfinished images go."""
+        now = self.clock.now()
+        for action in [action for action in self.store.running.values() if action.server_id == server.id]:
+            self.actions.finish(action, now, {"code": "server_deleted", "message": "the server was deleted"})
+            if action.image_id is not None and action.image_id in self.store.images:
+                del self.store.images[action.image_id]
+        self.store.scheduled = [lock for lock in self.store.scheduled if lock.server_id != server.id]
+        self.store.hidden_locks.pop(server.id, None)
+        for image in list(self.store.images.values()):
+            if image.bound_to == server.id:
+                del self.store.images[image.id]
+        del self.store.servers[server.id]
+
+
+class ServersFamily:
+    """The operations on servers (part of ``Backend``)."""
+
+    store: Store
+    server_lookup: ServerLookup
+    action_starter: ActionStarter
+    server_locking: ServerLocking
+    server_removal: ServerRemoval
 
     @operation
     def list_servers(self, name: str | None = None, selector: Selector | None = None, statuses: list[str] | None = None) -> list[Server]:
@@ -199,14 +98,14 @@ class ServersFamily:
     @operation
     def get_server(self, server_id: int) -> Server:
         """One server."""
-        return self._server(server_id)
+        return self.server_lookup.server(server_id)
 
     @operation
     def update_server(self, server_id: int, name: str | None = None, labels: dict[str, str] | None = None) -> Server:
         """Rename a server (names are unique in the project) and replace its labels; no action, no lock."""
-        server = self._server(server_id)
+        server = self.server_lookup.server(server_id)
         if name is not None:
-            self._check_name_free(name, server.id)
+            self.server_lookup.check_name_free(name, server.id)
             server.name = name
         if labels is not None:
             server.labels = dict(labels)
@@ -215,8 +114,8 @@ class ServersFamily:
     @operation
     def power_action(self, server_id: int, command: str) -> Action:
         """Start ``shutdown``, ``poweroff``, ``poweron``, ``reboot`` or ``reset`` on a server."""
-        server = self._server(server_id)
-        settings = self.settings
+        server = self.server_lookup.server(server_id)
+        settings = self.store.settings
         off = server.status == "off"
         plans: dict[str, tuple[float, str | None, str | None]] = {
             "shutdown": (0.0, None, "off") if off else (settings.shutdown_seconds, "stopping", "off"),
@@ -228,7 +127,7 @@ class ServersFamily:
         if command not in plans:
             raise errors.not_found()
         seconds, during, after = plans[command]
-        action = self._start_action(server, ACTION_COMMANDS.get(command, command), seconds, status_during=during, status_after=after)
+        action = self.action_starter.start_action(server, ACTION_COMMANDS.get(command, command), seconds, status_during=during, status_after=after)
         if after == "running" or command == "reboot":
             server.rescue_enabled = False  # the server boots (into the rescue system, if enabled): rescue is off afterwards
         return action
@@ -236,32 +135,19 @@ class ServersFamily:
     @operation
     def sim_lock(self, reference: str | int, spec: LockSpec) -> tuple[Action | None, Image | None, HiddenLock | None]:
         """Lock a server as another client would (no quota check): with a running action, or invisibly."""
-        server = self._find_server(reference)
-        action, image = self._lock_server(server, spec)
+        server = self.server_lookup.find_server(reference)
+        action, image = self.server_locking.lock_server(server, spec)
         hidden = None if spec.visible else HiddenLock(server.id, self.store.hidden_locks[server.id])
         return action, image, hidden
 
     @operation
     def find_server_id(self, reference: str | int) -> int:
         """The id of the server with that id or name."""
-        return self._find_server(reference).id
+        return self.server_lookup.find_server(reference).id
 
     @operation
     def delete_server(self, reference: str | int) -> Server:
         """Delete a server at once: its running actions fail, its backups and unfinished images go."""
-        server = self._find_server(reference)
-        self._drop_server(server)
+        server = self.server_lookup.find_server(reference)
+        self.server_removal.drop_server(server)
         return server
-
-    def _drop_server(self, server: Server) -> None:
-        now = self.clock.now()
-        for action in [action for action in self.store.running.values() if action.server_id == server.id]:
-            self._finish(action, now, {"code": "server_deleted", "message": "the server was deleted"})
-            if action.image_id is not None and action.image_id in self.store.images:
-                del self.store.images[action.image_id]
-        self.store.scheduled = [lock for lock in self.store.scheduled if lock.server_id != server.id]
-        self.store.hidden_locks.pop(server.id, None)
-        for image in list(self.store.images.values()):
-            if image.bound_to == server.id:
-                del self.store.images[image.id]
-        del self.store.servers[server.id]

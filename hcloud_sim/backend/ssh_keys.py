@@ -1,4 +1,4 @@
-"""SSH keys: the model, the fingerprint of a public key, and the operations on keys.
+"""SSH keys: the fingerprint of a public key, naming keys (``KeyDirectory``), and the operations on keys.
 
 The fingerprint is the MD5 of the key's base64-decoded blob, as colon-separated hex pairs
 (the ``ssh-keygen -E md5 -l`` form without its ``MD5:`` prefix, as the API gives it).
@@ -9,12 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
 
 from .. import errors
-from ..clock import Clock, isoformat
+from ..clock import Clock
 from ..labels import Selector
+from .models import SshKey
 from .store import Store, operation
 
 KEY_TYPES = (
@@ -27,29 +26,6 @@ KEY_TYPES = (
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 )
-
-
-@dataclass
-class SshKey:
-    """A public key of the project."""
-
-    id: int
-    name: str
-    public_key: str
-    fingerprint: str
-    created: float
-    labels: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The API's ``ssh_key`` object."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "fingerprint": self.fingerprint,
-            "public_key": self.public_key,
-            "labels": dict(self.labels),
-            "created": isoformat(self.created),
-        }
 
 
 def fingerprint(public_key: str) -> str | None:
@@ -69,6 +45,25 @@ def fingerprint(public_key: str) -> str | None:
     return ":".join(digest[index : index + 2] for index in range(0, len(digest), 2))
 
 
+class KeyDirectory:
+    """Names SSH keys by id or name (``KeyResolver``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def resolve_ssh_keys(self, references: list[str | int]) -> list[int]:
+        """The ids of the keys named by id or name; an unknown one answers ``invalid_input`` (field ``ssh_keys``)."""
+        found = []
+        for reference in references:
+            text = str(reference)
+            key = self.store.ssh_keys.get(int(text)) if text.isdigit() else None
+            key = key or next((item for item in self.store.ssh_keys.values() if item.name == text), None)
+            if key is None:
+                raise errors.invalid_field("ssh_keys", f"SSH key '{text}' not found")
+            found.append(key.id)
+        return found
+
+
 class SshKeysFamily:
     """The operations on SSH keys (part of ``Backend``)."""
 
@@ -84,18 +79,6 @@ class SshKeysFamily:
     def _check_key_name_free(self, name: str, own_id: int | None = None) -> None:
         if any(key.name == name and key.id != own_id for key in self.store.ssh_keys.values()):
             raise errors.uniqueness_error("name", f"SSH key name '{name}' is already used in this project")
-
-    def _resolve_ssh_keys(self, references: list[str | int]) -> list[int]:
-        """The ids of the keys named by id or name; an unknown one answers ``invalid_input`` (field ``ssh_keys``)."""
-        found = []
-        for reference in references:
-            text = str(reference)
-            key = self.store.ssh_keys.get(int(text)) if text.isdigit() else None
-            key = key or next((item for item in self.store.ssh_keys.values() if item.name == text), None)
-            if key is None:
-                raise errors.invalid_field("ssh_keys", f"SSH key '{text}' not found")
-            found.append(key.id)
-        return found
 
     @operation
     def list_ssh_keys(self, name: str | None = None, key_fingerprint: str | None = None, selector: Selector | None = None) -> list[SshKey]:

@@ -1,4 +1,4 @@
-"""The store of one simulated project: its tables behind one lock, settled before use, copied on the way out.
+"""The store of one simulated project: its tables, settings and prices behind one lock, settled before use, copied on the way out.
 
 Every backend operation is decorated with ``operation``: it runs under the store's re-entrant
 lock, on state settled from the clock (before, and again after, so that an action of zero
@@ -13,40 +13,29 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from ..initial_state import LockSpec
-    from .actions import Action
-    from .images import Image
-    from .servers import Server
-    from .ssh_keys import SshKey
+from ..pricing import Pricing
+from ..settings import Settings
+from .models import Action, Image, ScheduledLock, Server, SshKey
 
 R = TypeVar("R")
 
 FIRST_IDS = {"server": 42_001, "image": 500_001, "action": 900_001, "ssh_key": 7_001}
 
 
-@dataclass
-class ScheduledLock:
-    """A lock of the initial state that starts at ``start_at`` (real UNIX time)."""
-
-    start_at: float
-    server_id: int
-    spec: LockSpec
-
-
 class Store:
-    """The tables of a project; ``settle`` (set by the backend) applies the changes time has brought."""
+    """The tables, settings and prices of a project; ``settle`` (set by the backend) applies the changes time has brought."""
 
     def __init__(self, settle: Callable[[], None]) -> None:
         self.lock = threading.RLock()
         self.settle = settle
+        self.settings = Settings()
+        self.pricing = Pricing()
         self.clear()
 
     def clear(self) -> None:
-        """Empty every table and restart the ids."""
+        """Empty every table and restart the ids (the settings and prices stay)."""
         self.servers: dict[int, Server] = {}
         self.images: dict[int, Image] = {}
         self.actions: dict[int, Action] = {}

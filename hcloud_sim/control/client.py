@@ -111,7 +111,8 @@ class SimControl:
 
     def requests(self) -> list[dict[str, Any]]:
         """Every public request served since the last clear."""
-        return self.request("GET", "/requests")["requests"]
+        logged: list[dict[str, Any]] = self.request("GET", "/requests")["requests"]
+        return logged
 
     def clear_requests(self) -> None:
         """Forget the request log."""

@@ -166,7 +166,7 @@ def token_problems(value: Any) -> list[str]:
 
 def add_token(sim: Simulator, request: Request) -> Response:
     """POST /_sim/tokens with ``{"token": "...", "read_only": false}``: the project accepts one more token."""
-    checkers = {"token": token_problems, "read_only": params.is_boolean}
+    checkers: dict[str, params.Checker] = {"token": token_problems, "read_only": params.is_boolean}
     body = params.check_body(request.json_object(), checkers, required=("token",))
     sim.added_tokens[body["token"]] = "read" if body.get("read_only") else "full"
     return Response(201, {"tokens": len(sim.added_tokens)})
