@@ -159,8 +159,9 @@ class DrillTask:
         verb = "would delete" if self.check_mode else "deleted"
         msg = f"{verb} {len(deleted)} scratch server(s)" + (f": {', '.join(entry['name'] for entry in deleted)}" if deleted else "")
         if problems:
-            raise TaskFailed(f"{msg}; not deleted (the next drill tries again): {'; '.join(problems)}", changed=bool(deleted), deleted=deleted, cost=cost)
-        return {"changed": bool(deleted), "deleted": deleted, "cost": cost, "msg": msg}
+            message = f"{msg}; not deleted (the next drill tries again): {'; '.join(problems)}"
+            raise TaskFailed(message, changed=bool(deleted), deleted=deleted, not_deleted=problems, cost=cost)
+        return {"changed": bool(deleted), "deleted": deleted, "not_deleted": [], "cost": cost, "msg": msg}
 
     def _selected(self, servers: ScratchServers) -> list[dict]:
         found = []
