@@ -26,6 +26,7 @@ EXPIRY_FORMAT = "%Y%m%dT%H%M%SZ"
 RUN_ID = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
 _NOT_IN_NAME = re.compile(r"[^a-z0-9-]+")
 NAME_PART = 16
+NAME_LIMIT = 63  # a host name's label
 
 
 def check_run_id(run_id: str | None, option: str = "run_id") -> str | None:
@@ -37,9 +38,12 @@ def check_run_id(run_id: str | None, option: str = "run_id") -> str | None:
 
 
 def scratch_name(origin: dict, run_id: str) -> str:
-    """``drill-<origin name, shortened>-<origin ID>-<run id>``: unique per origin and run, a valid host name."""
-    short = _NOT_IN_NAME.sub("-", str(origin["name"]).lower()).strip("-")[:NAME_PART].strip("-") or "server"
-    return f"drill-{short}-{origin['id']}-{run_id}".lower()
+    """``drill-<origin name, shortened>-<origin ID>-<run id>``: unique per origin and run, a valid host name of at
+    most 63 characters (the origin's name is shortened further for a long run id)."""
+    tail = f"{origin['id']}-{run_id}".lower()
+    room = min(NAME_PART, NAME_LIMIT - len("drill--") - len(tail))
+    short = _NOT_IN_NAME.sub("-", str(origin["name"]).lower()).strip("-")[: max(0, room)].strip("-") or "server"[: max(0, room)]
+    return f"drill-{short}-{tail}" if short else f"drill-{tail}"
 
 
 def scratch_labels(run_id: str, origin_id: int, snapshot_id: int, expires: datetime.datetime, request_id: str) -> dict[str, str]:
