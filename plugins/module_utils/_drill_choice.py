@@ -102,5 +102,6 @@ def add_costs(costs: list[dict]) -> dict:
     total: dict = {"hours": sum(cost["hours"] for cost in costs), "currency": next((cost["currency"] for cost in costs if cost.get("currency")), None)}
     for part in ("net", "gross"):
         amounts = [cost.get(part) for cost in costs]
-        total[part] = None if any(amount is None for amount in amounts) else str(sum((Decimal(amount) for amount in amounts), Decimal("0.0000")))
+        known = [Decimal(str(amount)) for amount in amounts if amount is not None]
+        total[part] = str(sum(known, Decimal("0.0000"))) if len(known) == len(amounts) else None
     return total

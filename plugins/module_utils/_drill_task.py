@@ -58,7 +58,7 @@ class DrillTask:
         location = origin["location"]["name"]
         prices = type_prices(pricing, kind["name"], location)
         name = scratch_name(origin, str(self.options.run_id))
-        plan = {"origin": {"id": origin["id"], "name": origin["name"], "location": location}, "snapshot": snapshot_brief(snapshot)}
+        plan: dict = {"origin": {"id": origin["id"], "name": origin["name"], "location": location}, "snapshot": snapshot_brief(snapshot)}
         plan["price"] = dict(prices or {}, currency=(pricing or {}).get("currency"), server_type=kind["name"])
         what = f"snapshot {snapshot['id']} ({brief(snapshot.get('description'))}) of {origin['name']} onto a new {kind['name']} in {location}"
         if self.check_mode:
@@ -85,8 +85,8 @@ class DrillTask:
                 server = self.servers.wait_running(created, actions, deadline)
         except Exception as exc:
             removed = self._remove_after_failure(created, request_id, pricing)
-            message = failure_message(exc, f"restoring {what}")
-            raise TaskFailed(f"{message}; {removed['msg']}", restorable=False, removed=removed, **plan) from exc
+            failed = TaskFailed.of(exc, f"restoring {what}")
+            raise TaskFailed(f"{failed.msg}; {removed['msg']}", failed.failure, failed.trace, **dict(plan, restorable=False, removed=removed)) from exc
         seconds = round(self.clock() - started, 1)
         return dict(plan, changed=True, restorable=True, seconds_to_restore=seconds, scratch=scratch_view(server), msg=f"restored {what} in {seconds:g} s")
 

@@ -16,7 +16,7 @@ description:
     location, of the smallest server type that fits the snapshot's disk and architecture, and waits until it runs.
     Check mode says which snapshot and type it would use.
   - The smallest type is chosen from C(GET /server_types) among the types that are not deprecated, have the snapshot's
-    architecture, a disk of at least the snapshot's C(disk_size) and are available in the location: the smallest disk,
+    architecture, a disk of at least the snapshot's C(disk_size) and are available in the location; of those, the smallest disk,
     then the lowest hourly price in that location (C(GET /pricing)), then the fewest cores and the least memory.
   - Every scratch server carries the labels C(lockaware.hcloud/drill=<run id>) (the mark),
     C(lockaware.hcloud/drill-origin=<server ID>), C(lockaware.hcloud/drill-snapshot=<image ID>),
@@ -66,12 +66,12 @@ options:
     type: str
   run_id:
     description:
-      - The drill's run, the value of the label C(lockaware.hcloud/drill): 1 to 40 letters, digits or C(-), starting and
+      - The drill's run, the value of the label C(lockaware.hcloud/drill), 1 to 40 letters, digits or C(-), starting and
         ending with a letter or digit. Required with O(state=present).
     type: str
   snapshot_labels:
     description:
-      - Restore only a snapshot carrying all of these labels (for example a series, C({backup: daily})).
+      - Restore only a snapshot carrying all of these labels (for example the series of C(backup=daily)).
     type: dict
     default: {}
   expires_in:
@@ -235,7 +235,9 @@ def drill_options(params):
         check_server(params["origin"], "origin")
     check_non_negative(params, ("wait_timeout", "lock_timeout"))
     if not 0 < params["poll_budget"] <= 1:
-        raise InvalidOption(f"poll_budget is the share of the project's rate limit that waiting may use, more than 0 and at most 1, got {params['poll_budget']}")
+        raise InvalidOption(
+            f"poll_budget is the share of the project's rate limit that waiting may use, more than 0 and at most 1, got {params['poll_budget']}"
+        )
     return DrillOptions(
         run_id=check_run_id(params["run_id"]),
         origin=params["origin"],

@@ -105,4 +105,3 @@ def protection(ctx: RunContext) -> dict[str, Any]:
     servers = {server["name"]: server["protection"] for server in state["servers"] if DRILL_LABEL not in (server.get("labels") or {})}
     snapshots = sorted(image["id"] for image in state["images"] if (image.get("protection") or {}).get("delete"))
     return {"servers": servers, "protected snapshots": snapshots}
-

@@ -4,7 +4,14 @@
 
 from __future__ import annotations
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_choice import add_costs, billed_cost, fits, own_snapshot, smallest_fitting_type, type_prices
+from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_choice import (
+    add_costs,
+    billed_cost,
+    fits,
+    own_snapshot,
+    smallest_fitting_type,
+    type_prices,
+)
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_drill_api import TYPES, pricing, snapshot
 
 PRICES = {"hourly": {"net": "0.0048", "gross": "0.005712"}, "monthly": {"net": "3.49", "gross": "4.1531"}}

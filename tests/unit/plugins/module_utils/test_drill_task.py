@@ -100,7 +100,7 @@ def test_a_failed_create_deletes_the_scratch_server_again(api, clock):
         return action
 
     api._action = failing
-    with pytest.raises(TaskFailed, match="creating the server failed.*scratch server drill-web1-1-run-1 was deleted") as failed:
+    with pytest.raises(TaskFailed, match=r"creating the server failed.*scratch server drill-web1-1-run-1 was deleted") as failed:
         task(api, clock).restore()
     assert failed.value.partial["restorable"] is False
     assert [entry["name"] for entry in failed.value.partial["removed"]["deleted"]] == ["drill-web1-1-run-1"]
