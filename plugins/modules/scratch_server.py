@@ -33,15 +33,8 @@ author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api
+  - lockaware.hcloud.attributes.in_process
 attributes:
-  action:
-    description: Runs on the controller, in the worker process, through an action plugin of the same name; no C(delegate_to) needed.
-    support: full
-    details: A task explicitly delegated to a host other than the controller runs the module on that host instead.
-  action_group:
-    description: Use C(group/lockaware.hcloud.all) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership: [lockaware.hcloud.all]
   check_mode:
     description: Reads only, and says which snapshot and server type a real run would use, or which servers it would delete.
     support: full
