@@ -22,6 +22,12 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import 
 UNKNOWN_PRICE = Decimal("Infinity")
 
 
+def location_of(server: dict) -> str | None:
+    """A server's location name: ``location`` (since 2025-12), or its datacenter's (the API before 2026-07)."""
+    place = server.get("location") or (server.get("datacenter") or {}).get("location") or {}
+    return place.get("name")
+
+
 def own_snapshot(server_id: int, images: list[dict], labels: dict | None = None) -> dict | None:
     """The newest available snapshot made from this server and carrying ``labels``, or ``None``."""
     own = [

@@ -16,7 +16,14 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_choice import add_costs, billed_cost, own_snapshot, smallest_fitting_type, type_prices
+from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_choice import (
+    add_costs,
+    billed_cost,
+    location_of,
+    own_snapshot,
+    smallest_fitting_type,
+    type_prices,
+)
 from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_views import scratch_view, snapshot_brief
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, brief, doing, failure_message
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import label_selector, parse_time
@@ -55,7 +62,7 @@ class DrillTask:
     def restore(self) -> dict:
         """Create the scratch server from the origin's newest snapshot and wait until it runs."""
         origin, snapshot, kind, pricing = self._choose()
-        location = origin["location"]["name"]
+        location = str(location_of(origin))
         prices = type_prices(pricing, kind["name"], location)
         name = scratch_name(origin, str(self.options.run_id))
         plan: dict = {"origin": {"id": origin["id"], "name": origin["name"], "location": location}, "snapshot": snapshot_brief(snapshot)}
@@ -103,15 +110,15 @@ class DrillTask:
                 f"server {origin['name']} has no available snapshot made from it{carrying}: there is nothing to restore; "
                 "make one (lockaware.hcloud.snapshot) before the drill",
                 restorable=False,
-                origin={"id": origin["id"], "name": origin["name"], "location": origin["location"]["name"]},
+                origin={"id": origin["id"], "name": origin["name"], "location": location_of(origin)},
             )
         with doing("reading the server types"):
             types = self.servers.server_types()
         pricing = self._pricing()
-        kind = smallest_fitting_type(types, snapshot, origin["location"]["name"], pricing)
+        kind = smallest_fitting_type(types, snapshot, str(location_of(origin)), pricing)
         if kind is None:
             raise TaskFailed(
-                f"no server type available in {origin['location']['name']} fits snapshot {snapshot['id']} of {origin['name']} "
+                f"no server type available in {location_of(origin)} fits snapshot {snapshot['id']} of {origin['name']} "
                 f"({snapshot.get('disk_size')} GB disk, {snapshot.get('architecture', 'x86')}): it cannot be restored there",
                 restorable=False,
             )
@@ -193,5 +200,5 @@ class DrillTask:
 
     def _cost(self, server: dict, pricing: dict | None) -> dict:
         existed = (self.clock.now() - parse_time(server["created"])).total_seconds()
-        prices = type_prices(pricing, server["server_type"]["name"], server["location"]["name"])
+        prices = type_prices(pricing, (server.get("server_type") or {}).get("name", ""), str(location_of(server)))
         return dict(billed_cost(existed, prices, (pricing or {}).get("currency")), seconds=round(max(0.0, existed), 1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_choice import location_of
 from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks import ORIGIN_LABEL, SNAPSHOT_LABEL, expires_at, run_of
 
 
@@ -36,7 +37,7 @@ def scratch_view(server: dict) -> dict:
         "ipv4": ipv4,
         "ipv6": ipv6,
         "server_type": (server.get("server_type") or {}).get("name"),
-        "location": (server.get("location") or {}).get("name"),
+        "location": location_of(server),
         "created": server.get("created"),
         "run_id": run_of(server),
         "origin_id": int(labels[ORIGIN_LABEL]) if str(labels.get(ORIGIN_LABEL, "")).isdigit() else None,

@@ -85,3 +85,9 @@ def test_an_unknown_price_is_null_never_a_guess():
     total = add_costs([billed_cost(60, PRICES, "EUR"), billed_cost(60, None, None)])
     assert total["hours"] == 2 and total["net"] is None
     assert add_costs([billed_cost(60, PRICES, "EUR")] * 3) == {"hours": 3, "net": "0.0144", "gross": "0.0171", "currency": "EUR"}
+
+
+def test_the_location_of_a_server_before_and_after_datacenters_went():
+    assert location_of({"location": {"name": "hel1"}}) == "hel1"
+    assert location_of({"datacenter": {"name": "nbg1-dc3", "location": {"name": "nbg1"}}}) == "nbg1"
+    assert location_of({}) is None
