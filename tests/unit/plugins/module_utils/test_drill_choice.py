@@ -8,6 +8,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_choice imp
     add_costs,
     billed_cost,
     fits,
+    location_of,
     own_snapshot,
     smallest_fitting_type,
     type_prices,
