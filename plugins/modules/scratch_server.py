@@ -176,6 +176,12 @@ deleted:
   returned: with O(state=absent)
   type: list
   elements: dict
+not_deleted:
+  description: Why each scratch server that was selected and could not be deleted was not (empty when all were); the task then fails.
+  returned: with O(state=absent)
+  type: list
+  elements: str
+  sample: ["deleting scratch server drill-web1-42-run-1: scratch server drill-web1-42-run-1 has delete protection: it is left as it is; ..."]
 cost:
   description: The sum of the deleted servers' costs (C(hours), C(net), C(gross), C(currency)).
   returned: with O(state=absent)
