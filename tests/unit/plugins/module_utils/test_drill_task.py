@@ -13,9 +13,10 @@ from requests.exceptions import ConnectionError as DroppedConnection
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import CancellableClock, Cancellation
 from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_task import DrillOptions, DrillTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import StepFailed, TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks import DRILL_LABEL, EXPIRES_LABEL, ORIGIN_LABEL, SNAPSHOT_LABEL
 from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_servers import ScratchServers
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_drill_api import FakeDrillApi
 
@@ -164,3 +165,10 @@ def test_waits_are_paid_from_the_budget(api, clock, fake_clock):
     servers = ScratchServers(api, clock, budget)
     DrillTask(servers, DrillOptions(run_id="run-1", origin="web1")).restore()
     assert fake_clock.sleeps[0] >= 6 / 0.25 - 0.01  # six requests missing at 0.25 a second
+
+
+def test_a_server_without_the_mark_is_never_deleted_whatever_a_listing_said(api, clock):
+    servers = ScratchServers(api, clock, RequestBudget(clock=clock))
+    with pytest.raises(StepFailed, match="does not carry the drill's mark"):
+        servers.delete(api.servers[1], Deadline(60, clock=clock))
+    assert 1 in api.servers and api.writes() == []
