@@ -160,11 +160,17 @@ class RebuildProtocol:
 RESTORING, RESTORED = "restoring", "restored"
 
 
-def recognise(server: dict, image: dict, history: RebuildHistory) -> str | None:
+def recognise(server: dict, image: dict, history: RebuildHistory, change_began: datetime.datetime | None = None) -> str | None:
     """Whether the server is being or has been restored from ``image``: its ``image`` (what it was created or last
     rebuilt from) is that image, and its newest ``rebuild_server`` action is running (``RESTORING``) or succeeded
-    (``RESTORED``). A server created from the image and never rebuilt since, or whose last rebuild failed, is neither."""
+    (``RESTORED``). A server created from the image and never rebuilt since, or whose last rebuild failed, is neither;
+    nor is one restored before ``change_began``: the change may have written on it since."""
     if ((server.get("image") or {}).get("id")) != image["id"] or history.rebuild is None:
         return None
     status = history.rebuild.get("status")
-    return RESTORING if status == "running" else RESTORED if status == "success" else None
+    if status == "running":
+        return RESTORING
+    if status != "success":
+        return None
+    started = history.rebuild.get("started")
+    return None if change_began is not None and started and parse_time(started) < change_began else RESTORED

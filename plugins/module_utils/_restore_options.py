@@ -9,6 +9,7 @@ The defaults live in the argument spec (``plugins/modules/rollback.py``) only.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ class RollbackOptions:
     on_locked: str
     lock_timeout: int
     wait_timeout: int
+    change_began: datetime.datetime | None  # a restore begun before this does not count as done
 
     @property
     def by_series(self) -> bool:
@@ -75,4 +77,16 @@ class RollbackOptions:
             on_locked=params["on_locked"],
             lock_timeout=params["lock_timeout"],
             wait_timeout=params["wait_timeout"],
+            change_began=change_time(params.get("change_began")),
         )
+
+
+def change_time(value: Any) -> datetime.datetime | None:
+    """``change_began`` as an aware time (a time without a zone is UTC); ``InvalidOption`` when it is not one."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidOption(f"change_began must be a time in ISO 8601, such as 2026-12-07T08:00:00+00:00, got {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)

@@ -95,7 +95,7 @@ class RestoreTask:
         self.state.target = target_state(self.options.power_state, server["status"])
         history = self._history(server)
         self._mark = history.mark
-        seen = recognise(server, image, history)
+        seen = recognise(server, image, history, self.options.change_began)
         if seen == RESTORING:
             self._adopt(history.rebuild or {})
         elif seen == RESTORED and not self.options.force:

@@ -28,8 +28,8 @@ description:
     it waits for that one and never sends a second. Only when none is there is the request sent again.
   - A rerun does not restore again. The module recognises a restore by two facts the API keeps, without labelling
     anything. The server's C(image) (the image it was created or last rebuilt from) is the chosen snapshot, and its
-    newest C(rebuild_server) action succeeded. Then the server was restored from it, by an earlier run or by hand, and
-    nothing is done (C(changed=false)), unless O(force=true). When that action is still running, the module waits for
+    newest C(rebuild_server) action succeeded (after O(change_began), when given). Then the server was restored from it,
+    by an earlier run or by hand, and nothing is done (C(changed=false)), unless O(force=true). When that action is still running, the module waits for
     it instead of sending another. A server created from the snapshot and never rebuilt since, or whose last rebuild
     failed, is restored.
   - The server ends in the power state it had before (O(power_state=previous)), or the one asked for. A server that
@@ -99,6 +99,17 @@ options:
         restore: 40 to 60 minutes were reported for 20 to 30 GB).
     type: int
     default: 3600
+  change_began:
+    description:
+      - When the change that is being undone began (ISO 8601, for example V(2026-12-07T08:00:00+00:00); without a zone,
+        UTC). A restore from the snapshot whose C(rebuild_server) action started before this time does not count as
+        done: the change may have written on the server after it, so the server is restored again.
+      - A rollback in a C(rescue) section needs it when the play may run again. The snapshot module finds the
+        morning's snapshot again on a rerun the same day, the change runs again, and without O(change_began) the
+        rollback would find the server already restored from that snapshot and keep what the second attempt wrote.
+        The role M(lockaware.hcloud.snapshot_host) passes it (its rollback entry), taken right after its snapshot.
+      - Compared with the API's action times; keep the controller's clock in time (NTP).
+    type: str
 attributes:
   action:
     description: Runs on the controller, in the worker process, through an action plugin of the same name; no C(delegate_to) needed.
@@ -250,6 +261,7 @@ def argument_spec():
         on_locked={"type": "str", "choices": ["wait", "skip", "fail"], "default": "wait"},
         lock_timeout={"type": "int", "default": 600},
         wait_timeout={"type": "int", "default": 3600},
+        change_began={"type": "str"},
     )
 
 

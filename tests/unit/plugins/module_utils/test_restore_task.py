@@ -29,6 +29,7 @@ PARAMS = {
     "on_locked": "wait",
     "lock_timeout": 60,
     "wait_timeout": 600,
+    "change_began": None,
 }
 
 
@@ -228,3 +229,20 @@ def test_power_state_asked_for_wins():
     assert target_state("off", "running") == "off"
     assert target_state("previous", "starting") == "running"
     assert target_state("previous", "stopping") == "off"
+
+
+def test_a_restore_before_the_change_began_does_not_count():
+    api = project()
+    run(api, snapshot_id=500)
+    later = (NOW + datetime.timedelta(minutes=5)).isoformat()
+    again = run(api, snapshot_id=500, change_began=later)
+    assert again["outcome"] == "restored"
+    assert len(api.rebuilds()) == 2
+    earlier = (NOW - datetime.timedelta(minutes=5)).isoformat()
+    assert run(api, snapshot_id=500, change_began=earlier)["outcome"] == "unchanged"
+
+
+def test_change_began_must_be_a_time():
+    with pytest.raises(InvalidOption, match="ISO 8601"):
+        options(snapshot_id=5, change_began="yesterday")
+    assert options(snapshot_id=5, change_began="2026-12-07T08:00:00").change_began.tzinfo is not None
