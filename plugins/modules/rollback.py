@@ -19,12 +19,12 @@ description:
     another server (or from none; unless O(allow_foreign_image=true)), an image that is not a snapshot or a backup, an
     image that is not C(available), an image of another architecture or whose disk is bigger than the server's, and a
     server with rebuild protection (the module never turns protection off). A snapshot's delete protection does not
-    matter: the module reads images and never changes, protects or deletes one.
+    matter, the module reads images and never changes, protects or deletes one.
   - Lock-aware as M(lockaware.hcloud.snapshot) is. A server busy with another action (the change that failed may have
     left one running) is waited for, skipped, or failed, as O(on_locked) says.
   - One rebuild per request. The library's own retries are off. Before sending, the module notes the server's newest
     action; when the answer is lost (a timeout, a dropped connection, a 5xx), it reads the server's actions
-    (C(GET /servers/{id}/actions)) and a C(rebuild_server) action newer than the note is its own request, applied:
+    (C(GET /servers/{id}/actions)) and a C(rebuild_server) action newer than the note is its own request, applied;
     it waits for that one and never sends a second. Only when none is there is the request sent again.
   - A rerun does not restore again. The module recognises a restore by two facts the API keeps, without labelling
     anything. The server's C(image) (the image it was created or last rebuilt from) is the chosen snapshot, and its
@@ -96,18 +96,18 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for the rebuild and for the server to reach its power state (big snapshots take long to
-        restore: 40 to 60 minutes were reported for 20 to 30 GB).
+        restore, 40 to 60 minutes were reported for 20 to 30 GB).
     type: int
     default: 3600
   change_began:
     description:
       - When the change that is being undone began (ISO 8601, for example V(2026-12-07T08:00:00+00:00); without a zone,
         UTC). A restore from the snapshot whose C(rebuild_server) action started before this time does not count as
-        done: the change may have written on the server after it, so the server is restored again.
+        done; the change may have written on the server after it, so the server is restored again.
       - A rollback in a C(rescue) section needs it when the play may run again. The snapshot module finds the
         morning's snapshot again on a rerun the same day, the change runs again, and without O(change_began) the
         rollback would find the server already restored from that snapshot and keep what the second attempt wrote.
-        The role M(lockaware.hcloud.snapshot_host) passes it (its rollback entry), taken right after its snapshot.
+        The role C(lockaware.hcloud.snapshot_host) passes it (its rollback entry), taken right after its snapshot.
       - Compared with the API's action times; keep the controller's clock in time (NTP).
     type: str
 attributes:
