@@ -134,6 +134,8 @@ notes:
     touched. The snapshot itself is left as it is.
   - A run that is cancelled (SIGINT, SIGTERM) stops waiting and sends nothing new; a rebuild already sent goes on at
     Hetzner, and the next run waits for it (it recognises it) instead of sending another.
+  - A rebuild that fails ends the task with the action's error; the server is left as the API left it, and a rerun
+    tries again (a failed rebuild is not a restore).
 seealso:
   - module: lockaware.hcloud.snapshot
   - module: lockaware.hcloud.snapshot_info
