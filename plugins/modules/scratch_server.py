@@ -189,18 +189,16 @@ cost:
   sample: {hours: 2, net: "0.0096", gross: "0.0114", currency: EUR}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import cancel_on_signals
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_task import DrillOptions, DrillTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
 from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks import check_run_id
 from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_servers import ScratchServers
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
-from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels, check_non_negative, check_server, parse_duration
 
 
@@ -266,16 +264,7 @@ def run(params, check_mode=False, clock=SYSTEM_CLOCK):
 
 def main():
     """Build the module, run the task, report."""
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **argument_rules())
-    if HCLOUD_IMPORT_ERROR:
-        module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
-    module.no_log_values.update(censored_forms(module.params["api_token"]))  # the token as sent, without whitespace around it
-    try:
-        with cancel_on_signals() as clock:
-            result = run(module.params, module.check_mode, clock)
-    except TaskFailed as failed:
-        module.fail_json(**failed.result())
-    module.exit_json(**result)
+    module_main(argument_spec(), run, argument_rules())
 
 
 if __name__ == "__main__":
