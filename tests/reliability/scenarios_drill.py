@@ -52,7 +52,7 @@ def drill_cancel(ctx: RunContext) -> None:
     ways = ["SIGINT", "SIGTERM", "controller dies"]
     if ctx.fast:  # make test: the controller dies, or one of the signals a process can handle, chosen by the seed
         ways = [ctx.rng.choice(ways)]
-    variables = {"label_selector": "drill=yes", "drill_checks": str(PLAYBOOK_DIR / "drill_checks.yml"), "drill_check_seconds": 1}
+    variables = {"label_selector": "drill=yes", "drill_checks": str(PLAYBOOK_DIR / "tasks" / "drill_checks.yml"), "drill_check_seconds": 1}
     for way in ways:
         left = cancel_once(ctx, way, dict(variables, run_id=f"cancel-{way.split()[0].lower()}-{ctx.seed}"))
         rerun = ctx.playbook(DRILL_PLAYBOOK, dict(variables, run_id=f"rerun-{ctx.seed}"), label=f"drill rerun after {way}", verbosity=0)
