@@ -519,6 +519,8 @@ def argument_spec():
         shutdown_timeout={"type": "int", "default": 300},
         force_poweroff={"type": "bool", "default": False},
         include_unmanaged={"type": "bool", "default": False},
+        from_backup={"type": "bool", "default": False},
+        on_no_backup={"type": "str", "choices": ["create", "skip"], "default": "create"},
     )
 
 
