@@ -73,6 +73,12 @@ def converted_labels(options: SnapshotOptions, server_id: int) -> dict:
     return dict(options.labels, **series_labels(server_id), **{SOURCE_LABEL: FROM_BACKUP})
 
 
+def converted_description(options: SnapshotOptions, server: dict, backup: dict) -> str:
+    """``description``, else ``<server>-<the backup's UTC date>`` (today's with the default identity, which takes only
+    today's backups: the same description a created snapshot gets; with ``max_age``, the day it was really taken)."""
+    return new_description(options, server, parse_time(backup["created"]).astimezone(datetime.timezone.utc))
+
+
 def as_converted(backup: dict, description: str, labels: dict) -> dict:
     """The backup as the API shows it once converted (check mode's prediction): a snapshot, bound to nothing."""
     return dict(backup, type="snapshot", bound_to=None, description=description, labels=dict(labels))
@@ -91,7 +97,6 @@ class BackupConversion:
         self.server = server
         self.options = options
         self.since = backup_since(options, now)
-        self.description = new_description(options, server, now)
         self.check_mode = check_mode
 
     @property
@@ -100,7 +105,6 @@ class BackupConversion:
 
     def run(self) -> Conversion:
         """Convert the backup this task picks (check mode: say which it would); ``missing`` when there is none."""
-        description = self.description
         if not backups_enabled(self.server):
             return Conversion(missing=f"server {self._name} has no automatic backups (backups are not enabled)")
         with doing(f"listing the automatic backups of server {self._name}"):
@@ -109,6 +113,7 @@ class BackupConversion:
         if backup is None:
             return Conversion(missing=self._none_fits(backups))
         labels = converted_labels(self.options, self.server["id"])
+        description = converted_description(self.options, self.server, backup)
         image = as_converted(backup, description, labels) if self.check_mode else self._convert(backup, description, labels)
         if image is None:
             return Conversion(missing=f"automatic backup {backup['id']} of server {self._name} was deleted before it could be converted")

@@ -78,9 +78,11 @@ class SharedReads:
         self._pricing: tuple | None = None  # (pricing, None) or (None, the exception): one read per run
         self._actions = ActionPoller(api, self.budget, clock)
 
-    def clock(self) -> float:
-        """The run's clock (what ``not_before`` is measured on)."""
-        return self._clock()
+    def read_at(self, key: Any) -> float | None:
+        """When the shared listing under ``key`` (a label selector, or ``BACKUPS``) that is cached now began."""
+        with self._lock:
+            cached = self._snapshots.get(key)
+        return None if cached is None else cached[0]
 
     def server(self, name_or_id: str) -> dict:
         """The server a value means (``_servers.pick_server``), from one listing of all servers made on first use."""
@@ -118,8 +120,8 @@ class SharedReads:
 
     def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
         """The server's automatic backups, from one listing of the project's backups begun at ``not_before`` or later
-        (when the task asked for its snapshot listing; default: now). The tasks that one snapshot listing served are
-        served by one listing of backups: a fleet adds no request per server."""
+        (when the snapshot listing the task planned from began; default: after this call began). A backups listing
+        serves every task whose snapshot listing began before it: a fleet adds no request per server."""
         if not self._share:
             return self.api.backups(server_id, since)
         images = self._fresh(BACKUPS, since, lambda: self.api.backup_images(since), not_before)
@@ -290,7 +292,7 @@ class FleetTaskApi:
         self.rate_limit: Any = own.rate_limit
         # The waits look at the shared answers this often; the poller alone decides when to ask the API.
         self.poll_tick = POLL_TICK
-        self._asked_for_snapshots: float | None = None  # when this task asked for its snapshot listing
+        self._snapshots_read_at: float | None = None  # when the snapshot listing this task planned from began
 
     def server(self, name_or_id: str) -> dict:
         """Shared."""
@@ -304,8 +306,9 @@ class FleetTaskApi:
         """Shared, read after this task asked: the tasks that start together share one read, and a task that starts
         later (``concurrency`` below the fleet's size) does not plan from a listing older than itself, which would
         miss a snapshot another run made and finished meanwhile."""
-        self._asked_for_snapshots = self._shared.clock()
-        return self._shared.snapshots_now(label_selector, since)
+        images = self._shared.snapshots_now(label_selector, since)
+        self._snapshots_read_at = self._shared.read_at(label_selector)
+        return images
 
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """Shared, read after this call began (one read serves every task that asked before it)."""
@@ -322,9 +325,9 @@ class FleetTaskApi:
         return self._shared.unlabelled_managed()
 
     def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
-        """Shared: one listing of the project's backups, begun after this task asked for its snapshot listing, serves
-        the tasks that listing served."""
-        return self._shared.backups(server_id, since, self._asked_for_snapshots)
+        """Shared: one listing of the project's backups, begun no earlier than the snapshot listing this task planned
+        from, serves every task whose listing began before it (never more reads of backups than of snapshots)."""
+        return self._shared.backups(server_id, since, self._snapshots_read_at)
 
     def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
         """Own."""

@@ -248,7 +248,7 @@ options:
   from_backup:
     description:
       - When no snapshot matches, take the server's newest automatic backup as the snapshot instead of creating one,
-        with C(PUT /images/{id}) with C(type=snapshot), the description (O(description) or its default) and the labels
+        with C(PUT /images/{id}) with C(type=snapshot), the description (O(description), else C(<server name>-<the backup's UTC date>)) and the labels
         (O(labels), C(lockaware.hcloud/managed=true), C(lockaware.hcloud/server=<server ID>) and
         C(lockaware.hcloud/source=backup)) in one request. The API starts no action for it, so the server is not
         locked, nothing waits, and a server locked by another action still gets its snapshot at once.
@@ -259,7 +259,7 @@ options:
         enough for the identity, the newest of those; with O(max_age) created within that age, otherwise on the
         current UTC day (the day the default description names; a fixed O(description) is held to the same day). No
         other backup is ever changed.
-      - The backups come from one listing (C(GET /images?type=backup), newest first, back to that time), shared by all
+      - The backups come from a listing (C(GET /images?type=backup), newest first, back to that time) shared by the
         servers of O(servers), so a fleet adds no request per server but the conversion.
       - A server without automatic backups, or without a fitting backup, gets what O(on_no_backup) says; so does one
         whose backup is deleted (by the API's slot rotation, by somebody) between the listing and the conversion.
@@ -299,8 +299,9 @@ notes:
     created or deleted meanwhile by other clients cannot make it skip one.
   - The new snapshot's status and size come from the series read that rotation makes anyway (with O(keep) or
     O(retention)); without rotation it is read with C(GET /images/{id}).
-  - With O(from_backup), a server whose snapshot matches reads no backup; the others share one listing of the project's
-    backups (per wave of O(concurrency) servers) and send one C(PUT /images/{id}) each; no C(create_image), no power
+  - With O(from_backup), a server whose snapshot matches reads no backup; the others share listings of the project's
+    backups (C(GET /images?type=backup), never more of them than of the snapshot listings the task reads anyway; a
+    single O(server) lists its own with C(bound_to)) and send one C(PUT /images/{id}) each. No C(create_image), no power
     action and no read of running actions is made for a server whose backup is converted.
 seealso:
   - module: lockaware.hcloud.snapshot_info

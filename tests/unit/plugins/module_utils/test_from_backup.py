@@ -18,6 +18,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
 from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup import SOURCE_LABEL, backup_since, pick_backup, unfit_reason
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
@@ -159,7 +160,8 @@ def test_check_mode_names_the_backup_it_would_convert_and_writes_nothing(clock, 
 
 def test_max_age_takes_an_older_backup_and_the_default_day_does_not(clock, run):
     api = project(clock, make_backup(2, created=ago(hours=14)))
-    assert run(api, max_age="1d")["outcome"] == "converted"
+    converted = run(api, max_age="1d")
+    assert (converted["outcome"], converted["snapshot"]["description"]) == ("converted", "web1-2026-11-22")  # the day it was taken
     api = project(clock, make_backup(2, created=ago(hours=14)))
     result = run(api, on_no_backup="skip")
     assert (result["outcome"], result["skipped"], result["changed"]) == ("skipped", True, False)
@@ -308,3 +310,20 @@ def test_a_mixed_fleet_converts_from_one_listing_of_backups_and_creates_only_whe
     per_server_reads = [path for method, path, _params in requests if method == "GET" and path.startswith(("/servers/1", "/servers/2", "/images/1"))]
     assert per_server_reads == []
     assert (fake.images[11]["type"], fake.images[12]["type"]) == ("snapshot", "snapshot")
+
+
+def test_a_listing_of_backups_serves_every_task_whose_snapshot_listing_began_before_it(clock):
+    fake = FakeApi(servers=[WITH_BACKUPS, make_server(7, "db1", backup_window="22-02")], images=[make_backup(1), make_backup(2, server_id=7)], now=clock.now)
+    transport = FakeTransport(fake)
+    shared = SharedReads(HcloudApi(transport, FakeRateLimit(), clock=clock), clock=clock, fleet_size=3)
+    first, second, later = (FleetTaskApi(HcloudApi(FakeTransport(fake), FakeRateLimit(), clock=clock), shared) for _task in range(3))
+    first.snapshots(None)
+    second.snapshots(None)
+    assert [image["id"] for image in first.backups(42)] == [1]
+    assert [image["id"] for image in second.backups(7)] == [2]  # its snapshot listing began no later: the same listing
+    clock.sleep(5)  # a task that starts later (concurrency below the fleet's size) plans from a later snapshot listing
+    later.snapshots(None)
+    later.backups(42)
+    backup_reads = [params for _method, path, params in transport.calls if path == "/images" and params.get("type") == "backup"]
+    snapshot_reads = [params for _method, path, params in transport.calls if path == "/images" and params.get("type") == "snapshot"]
+    assert len(backup_reads) == 2 and len(snapshot_reads) == 3

@@ -16,7 +16,7 @@ import urllib.request
 
 def call(url: str, method: str = "GET") -> dict:
     request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {os.environ['HCLOUD_TOKEN']}"})
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310  the local simulator
+    with urllib.request.urlopen(request, timeout=10) as answer:
         body = answer.read()
     return json.loads(body) if body else {}
 
@@ -24,8 +24,8 @@ def call(url: str, method: str = "GET") -> dict:
 def main(sim_url: str, endpoint: str, image_id: str) -> int:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        listed = [entry for entry in call(f"{sim_url}/_sim/requests")["requests"] if entry["path"] == "/v1/images" and "backup" in entry["query"].get("type", [])]
-        if listed:
+        requests = call(f"{sim_url}/_sim/requests")["requests"]
+        if any(entry["path"] == "/v1/images" and "backup" in entry["query"].get("type", []) for entry in requests):
             call(f"{endpoint}/images/{image_id}", "DELETE")
             return 0
         time.sleep(0.05)
