@@ -11,8 +11,10 @@ percentage) or a failed read makes the cost unknown, saying why; it never stops 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import price_amount
 
 _MONEY_PLACES = Decimal("0.0001")
 
@@ -41,13 +43,13 @@ def backup_cost(pricing: dict, server: dict) -> dict | None:
     cost: dict[str, Any] = {"server_type": kind, "location": location, "percentage": None, "monthly_net": None, "monthly_gross": None}
     cost.update(currency=pricing.get("currency"), price_unknown=None)
     try:
-        percentage = _decimal((pricing.get("server_backup") or {}).get("percentage"), "server_backup.percentage")
+        percentage = price_amount((pricing.get("server_backup") or {}).get("percentage"), "server_backup.percentage")
         monthly = _server_price(pricing, kind, location)
     except ValueError as exc:
         return dict(cost, price_unknown=f"the backups' price is unknown: {exc}")
     cost["percentage"] = str(percentage)
     for kind_of_price in ("net", "gross"):
-        amount = _decimal(monthly.get(kind_of_price), f"the price of {kind} in {location}") * percentage / 100
+        amount = price_amount(monthly.get(kind_of_price), f"the price of {kind} in {location}") * percentage / 100
         cost[f"monthly_{kind_of_price}"] = str(amount.quantize(_MONEY_PLACES, rounding=ROUND_HALF_UP))
     return cost
 
@@ -94,13 +96,3 @@ def _server_price(pricing: dict, kind: str | None, location: str | None) -> dict
     if price is None or not isinstance(price.get("price_monthly"), dict):
         raise ValueError(f"GET /pricing has no monthly price of {kind} in {location!r}")
     return price["price_monthly"]
-
-
-def _decimal(value: object, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        number = None
-    if value is None or number is None or not number.is_finite() or number < 0:
-        raise ValueError(f"{what} is {value!r}, not a price")
-    return number

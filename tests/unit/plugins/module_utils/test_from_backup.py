@@ -276,7 +276,10 @@ def test_a_server_without_backups_has_no_backup_cost_and_an_unknown_price_says_w
     assert "backups" not in run(api, keep=2)["retention"]["cost"]
     api = project(clock, make_backup(2, created=ago(hours=10)))  # the fake's prices have no server types
     cost = run(api, keep=2)["retention"]["cost"]
-    assert cost["backups"]["price_unknown"] == "the backups' price is unknown: server_backup.percentage is None, not a price"
+    assert (
+        cost["backups"]["price_unknown"]
+        == "the backups' price is unknown: server_backup.percentage is None, not a price: expected a decimal string such as '0.0119'"
+    )
     assert cost["backups"]["monthly_net"] is None
 
 
