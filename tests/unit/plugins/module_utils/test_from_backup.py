@@ -67,8 +67,9 @@ def run_fixture(clock):
     return runner
 
 
-def project(clock, *images, server=WITH_BACKUPS):
-    return FakeApi(servers=[server, make_server(7, "db1", backup_window="22-02")], images=images, now=clock.now)
+def project(clock, *images, server=None):
+    """web1 (backups on, unless another ``server`` is given) and db1 (backups on), with these images."""
+    return FakeApi(servers=[server or WITH_BACKUPS, make_server(7, "db1", backup_window="22-02")], images=images, now=clock.now)
 
 
 # choosing the backup ------------------------------------------------------------------------------------------
