@@ -35,6 +35,8 @@ SHARED_POLL_INTERVAL = 1.0
 SHARE_FROM = 2
 # Servers whose series one shared read covers: keep 7, the new one and a protected one each still fit one page of 50.
 SERIES_PER_READ = 5
+# The key of the listing of the project's backups among the cached listings (the others are keyed by label selector).
+BACKUPS = ("type", "backup")
 # Requests of one resend of create_image after ``locked``: the running actions, the look for a match, the POST.
 RESEND_ROUND = 3
 
@@ -76,6 +78,12 @@ class SharedReads:
         self._pricing: tuple | None = None  # (pricing, None) or (None, the exception): one read per run
         self._actions = ActionPoller(api, self.budget, clock)
 
+    def read_at(self, key: Any) -> float | None:
+        """When the shared listing under ``key`` (a label selector, or ``BACKUPS``) that is cached now began."""
+        with self._lock:
+            cached = self._snapshots.get(key)
+        return None if cached is None else cached[0]
+
     def server(self, name_or_id: str) -> dict:
         """The server a value means (``_servers.pick_server``), from one listing of all servers made on first use."""
         text = str(name_or_id)
@@ -108,14 +116,29 @@ class SharedReads:
         """
         if not self._share:
             return self.api.snapshots_now(label_selector, since)
+        return self._fresh(label_selector, since, lambda: self.api.snapshots(label_selector, since))
+
+    def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
+        """The server's automatic backups, from one listing of the project's backups begun at ``not_before`` or later
+        (when the snapshot listing the task planned from began; default: after this call began). A backups listing
+        serves every task whose snapshot listing began before it: a fleet adds no request per server."""
+        if not self._share:
+            return self.api.backups(server_id, since)
+        images = self._fresh(BACKUPS, since, lambda: self.api.backup_images(since), not_before)
+        return [image for image in images if image.get("bound_to") == server_id]
+
+    def _fresh(self, key: Any, since: datetime | None, read: Callable[[], list[dict]], not_before: float | None = None) -> list[dict]:
+        """A listing begun after this call began (or at ``not_before`` or later); one read is in flight at a time,
+        serving every task that asked before it began."""
         asked = self._clock()
         with self._fresh_lock:
-            cached = self._snapshots.get(label_selector)
-            if cached is None or cached[0] <= asked or not _covers(cached[1], since):
+            cached = self._snapshots.get(key)
+            fresh = cached is not None and (cached[0] > asked if not_before is None else cached[0] >= not_before)
+            if cached is None or not fresh or not _covers(cached[1], since):
                 started = self._clock()
-                images = self.api.snapshots(label_selector, since)
+                images = read()
                 with self._lock:
-                    cached = self._snapshots[label_selector] = (started, since, images)
+                    cached = self._snapshots[key] = (started, since, images)
             return list(cached[2])
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
@@ -269,6 +292,7 @@ class FleetTaskApi:
         self.rate_limit: Any = own.rate_limit
         # The waits look at the shared answers this often; the poller alone decides when to ask the API.
         self.poll_tick = POLL_TICK
+        self._snapshots_read_at: float | None = None  # when the snapshot listing this task planned from began
 
     def server(self, name_or_id: str) -> dict:
         """Shared."""
@@ -282,7 +306,9 @@ class FleetTaskApi:
         """Shared, read after this task asked: the tasks that start together share one read, and a task that starts
         later (``concurrency`` below the fleet's size) does not plan from a listing older than itself, which would
         miss a snapshot another run made and finished meanwhile."""
-        return self._shared.snapshots_now(label_selector, since)
+        images = self._shared.snapshots_now(label_selector, since)
+        self._snapshots_read_at = self._shared.read_at(label_selector)
+        return images
 
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """Shared, read after this call began (one read serves every task that asked before it)."""
@@ -297,6 +323,15 @@ class FleetTaskApi:
     def unlabelled_managed(self) -> list[dict]:
         """Shared, listed once."""
         return self._shared.unlabelled_managed()
+
+    def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
+        """Shared: one listing of the project's backups, begun no earlier than the snapshot listing this task planned
+        from, serves every task whose listing began before it (never more reads of backups than of snapshots)."""
+        return self._shared.backups(server_id, since, self._snapshots_read_at)
+
+    def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
+        """Own."""
+        return self._own.convert_backup(image_id, description, labels)
 
     def label_image(self, image_id: int, labels: dict) -> dict:
         """Own."""
