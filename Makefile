@@ -70,9 +70,11 @@ reliability-fast: venv
 	$(VPY) tests/reliability/run.py --fast
 
 # Sanity (CPU-bound) runs beside integration (mostly waiting on the simulator's durations), each with its output
-# kept together; the timing-sensitive reliability subset runs alone, last.
+# kept together; the timing-sensitive reliability subset runs alone, last. `make test WITH_MATRIX=1` (what CI runs)
+# also runs CI's part of the version matrix (test-matrix-ci) in that middle stretch.
+SIDE_BY_SIDE := sanity integration $(if $(WITH_MATRIX),test-matrix-ci)
 test: lint sim-test packaging units
-	$(MAKE) --no-print-directory --output-sync=target -j2 sanity integration
+	$(MAKE) --no-print-directory --output-sync=target -j$(words $(SIDE_BY_SIDE)) $(SIDE_BY_SIDE)
 	$(MAKE) --no-print-directory reliability-fast
 	@echo "make test: all parts passed"
 
