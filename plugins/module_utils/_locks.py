@@ -14,14 +14,14 @@ from typing import Any
 from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import describe_actions
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, ProgressPacer, poll_backoff, sleep_within
-from ansible_collections.lockaware.hcloud.plugins.module_utils._views import lock_view
 
 Action = dict
 
 
 @dataclass
 class LockReport:
-    """What a task saw of a server's lock: seconds waited and the blocking actions (by ID)."""
+    """What a task saw of a server's lock: seconds waited and the blocking actions (by ID); ``_views.lock_view``
+    makes the ``lock`` result of it."""
 
     waited: float = 0.0
     seen: dict = field(default_factory=dict)
@@ -31,10 +31,6 @@ class LockReport:
         """Remember actions seen running."""
         for action in actions:
             self.seen[action["id"]] = action
-
-    def as_result(self) -> dict:
-        """The ``lock`` key of the module's result."""
-        return lock_view(self.waited, list(self.seen.values()))
 
 
 class LockTimedOut(TaskFailed):

@@ -10,7 +10,7 @@ not power the server on (it was killed) leaves the mark, and the next run powers
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import describe_actions, wait_for_action
@@ -37,7 +37,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import AC
 
 @dataclass
 class PowerReport:
-    """``power``: what the cycle did, and what a run did about a server an interrupted run had left off."""
+    """What the cycle did, and what a run did about a server an interrupted run had left off (``_views.power_view``)."""
 
     initial_status: str
     shut_down: bool = False
@@ -45,10 +45,6 @@ class PowerReport:
     powered_on: bool = False
     recovered: bool = False
     left_off_since: str | None = None
-
-    def as_result(self) -> dict:
-        """The ``power`` key of the result."""
-        return asdict(self)
 
 
 def stays_off(name: str) -> str:

@@ -30,10 +30,6 @@ class StoragePrice:
         """Whether the API told the price."""
         return self.per_gb_month is not None
 
-    def as_result(self) -> dict:
-        """``price_per_gb_month`` (``{net, gross}`` or null), ``currency`` and ``price_unknown`` (null when known)."""
-        return {"price_per_gb_month": self.per_gb_month, "currency": self.currency, "price_unknown": self.problem}
-
 
 def read_price(api: Any) -> StoragePrice:
     """The price from ``api.pricing()`` (the ``pricing`` object of GET /pricing); a failure makes it unknown."""

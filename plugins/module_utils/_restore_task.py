@@ -195,4 +195,4 @@ class RestoreTask:
         self.state.msg = f"{how} server {self._name} from {describe_image(image)}: {lost} is gone; the server is {after['status']}"
 
     def _result(self) -> dict:
-        return restore_view(self.state, self.lock.as_result())
+        return restore_view(self.state, self.lock)

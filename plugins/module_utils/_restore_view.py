@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._views import action_view, snapshot_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport
+from ansible_collections.lockaware.hcloud.plugins.module_utils._views import action_view, lock_view, snapshot_view
 
 
 def server_view(server: dict | None) -> dict | None:
@@ -24,14 +25,14 @@ def server_view(server: dict | None) -> dict | None:
     }
 
 
-def restore_view(state: Any, lock: dict) -> dict:
-    """A rollback's result, from the task's state (``_restore_task.RestoreState``) and its ``lock`` view."""
+def restore_view(state: Any, lock: LockReport) -> dict:
+    """A rollback's result, from the task's state (``_restore_task.RestoreState``) and what it saw of the lock."""
     result: dict[str, Any] = {
         "changed": state.changed,
         "outcome": state.outcome,
         "recovered": state.recovered,
         "seconds": round(state.seconds, 1),
-        "lock": lock,
+        "lock": lock_view(lock),
     }
     if state.msg:
         result["msg"] = state.msg

@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Retention: which snapshots of a series a set of period rules keeps, why, and what the series costs.
+"""Retention: which snapshots make up a server's series, which of them a set of period rules keeps, why, and what
+the series costs.
 
 Design note. The rules are restic's and borg's ``--keep-*``: ``last: N`` keeps the N newest;
 ``hourly``/``daily``/``weekly``/``monthly``/``yearly: N`` keep, for each of the N newest periods that have a
@@ -12,8 +13,8 @@ snapshot is not kept in addition when there are fewer periods than a rule allows
 Who fills a rule's slots: the new snapshot (always first, it is the newest by definition, whatever its status
 or timestamp) and the series' *available* snapshots, protected ones included. A protected snapshot is a real,
 restorable snapshot, so it counts as the daily (weekly, ...) one of its period, exactly as protected snapshots
-count towards ``keep`` in ``_rotation.choose_deletions``; ``retention: {last: N}`` deletes exactly what
-``keep: N`` deletes. Snapshots still being created, unavailable ones and ones the API marks deleted fill no
+count towards ``keep: N`` (the newest N available snapshots of the series stay); ``retention: {last: N}`` is
+``keep: N``. Snapshots still being created, unavailable ones and ones the API marks deleted fill no
 slot (a half-made snapshot must not stand in for a good one of its day) and are never deleted. Only available,
 unprotected snapshots outside every rule's picks are deleted.
 
@@ -29,12 +30,10 @@ import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import parse_time
-from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import in_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import has_labels, is_managed, parse_time
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 
 RULES = ("last", "hourly", "daily", "weekly", "monthly", "yearly")
-PERIOD_RULES = RULES[1:]
 KEPT, DELETED = "kept", "deleted"
 BEYOND_THE_RULES = "deleted: beyond the rules"
 _WHOLE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -93,6 +92,25 @@ def _count(value: object, option: str) -> int:
     if count < 0:
         raise InvalidOption(f"{option} must be 0 or more (0 turns the rule off), got {value!r}")
     return count
+
+
+# --- the series ------------------------------------------------------------------------------------------------
+
+
+def in_series(image: dict, server_id: int, labels: dict) -> bool:
+    """A snapshot of this server made by this collection and carrying all the series' labels."""
+    created_from = image.get("created_from") or {}
+    return image.get("type") == "snapshot" and created_from.get("id") == server_id and is_managed(image) and has_labels(image, labels)
+
+
+def rotation_series(listing: list[dict], current: dict | None) -> list[dict]:
+    """The series as listed, with this run's snapshot as it is now (or, in check mode, the one it would create).
+
+    A listing shared by a fleet run may predate our snapshot, or show it still being created.
+    """
+    if current is None:
+        return list(listing)
+    return [image for image in listing if image["id"] != current["id"]] + [current]
 
 
 # --- periods ---------------------------------------------------------------------------------------------------
@@ -198,11 +216,6 @@ def plan_retention(series: list[dict], rules: dict[str, int], new_id: int | None
     return {"delete": [entry["id"] for entry in entries if entry["fate"] == DELETED], "snapshots": entries}
 
 
-def plan_series_retention(images: list[dict], server_id: int, labels: dict, rules: dict[str, int], new_id: int | None = None) -> dict:
-    """``plan_retention`` over the snapshots of one series among ``images`` (see ``_rotation.in_series``)."""
-    return plan_retention([image for image in images if in_series(image, server_id, labels)], rules, new_id)
-
-
 def _entry(image: dict, fate: str, reason: str) -> dict:
     keys = ("id", "description", "created", "image_size", "status")
     return {**{key: image.get(key) for key in keys}, "fate": fate, "reason": reason}
@@ -229,14 +242,6 @@ def storage_cost(images: list[dict], price_per_gb_month: dict, currency: str) ->
         "monthly_gross": _render(size * gross, _MONEY_PLACES),
         "currency": currency,
     }
-
-
-def plan_cost(plan: dict, series: list[dict], price_per_gb_month: dict, currency: str) -> dict:
-    """``{"kept": storage_cost, "removed": storage_cost}`` for a plan of ``plan_retention`` over ``series``."""
-    doomed = set(plan["delete"])
-    kept = [image for image in series if image["id"] not in doomed]
-    removed = [image for image in series if image["id"] in doomed]
-    return {"kept": storage_cost(kept, price_per_gb_month, currency), "removed": storage_cost(removed, price_per_gb_month, currency)}
 
 
 def image_price(pricing: dict) -> tuple[dict, str]:

@@ -55,7 +55,12 @@ def cost_view(plan: dict, series: list[dict], price: StoragePrice) -> dict:
     doomed = set(plan["delete"])
     kept = [image for image in series if image["id"] not in doomed]
     removed = [image for image in series if image["id"] in doomed]
-    return dict(price.as_result(), kept=_storage(kept, price), removed=_storage(removed, price))
+    return dict(price_view(price), kept=_storage(kept, price), removed=_storage(removed, price))
+
+
+def price_view(price: StoragePrice) -> dict:
+    """``price_per_gb_month`` (``{net, gross}`` or null), ``currency`` and ``price_unknown`` (null when known)."""
+    return {"price_per_gb_month": price.per_gb_month, "currency": price.currency, "price_unknown": price.problem}
 
 
 def _storage(images: list[dict], price: StoragePrice) -> dict:

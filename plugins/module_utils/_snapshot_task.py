@@ -4,7 +4,7 @@
 
 The planner (``_planner``) looks at the server's snapshots and says what to do; check mode reports that, a real
 run carries it out with the create protocol (``_create``), inside the power cycle (``_power``) with shutdown=true,
-then rotates the series (``_rotation``). What has been done so far is a value, ``TaskState``, that the steps
+then rotates the series (``_retention``). What has been done so far is a value, ``TaskState``, that the steps
 pass along; ``_views.task_view`` turns it into the result.
 """
 
@@ -37,10 +37,9 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerCycle, PowerReport, recover_power
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, plan_retention
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, in_series, plan_retention, rotation_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import PROTECTED_MEANWHILE, describe_rules, retention_view, settle
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
-from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import in_series, rotation_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import ACTION_PATIENCE, SYSTEM_CLOCK, Clock, Deadline
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import diff_view, task_view
@@ -361,7 +360,7 @@ class SnapshotTask:
     # result -----------------------------------------------------------------------------------------------
 
     def _result(self) -> dict:
-        return task_view(self.state, self.lock.as_result())
+        return task_view(self.state, self.lock)
 
     def _finish(self, before: list) -> dict:
         if self._power_note:

@@ -74,12 +74,6 @@ def remember(*tokens: Any) -> None:
         _remembered.update(form for token in tokens for form in renderings(token))
 
 
-def forget() -> None:
-    """Forget every remembered token (a process that serves several tasks, such as a test run, between them)."""
-    with _lock:
-        _remembered.clear()
-
-
 def renderings(token: Any) -> set[str]:
     """The ways a token can show in a text: raw, stripped, URL-encoded, and each of those escaped once or twice
     (``repr``, JSON, ``unicode_escape``, a ``bytes`` repr: a message quoted in a trace, then dumped as JSON)."""

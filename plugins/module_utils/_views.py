@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup import snapshot_source
+from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport
+from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerReport
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_summary
 
 SNAPSHOT_KEYS = ("id", "description", "type", "status", "labels", "created", "image_size", "disk_size", "created_from", "protection")
@@ -27,9 +30,14 @@ def action_view(action: dict) -> dict:
     return {key: action.get(key) for key in ACTION_KEYS}
 
 
-def lock_view(waited: float, actions: list[dict]) -> dict:
+def lock_view(report: LockReport) -> dict:
     """``lock``: seconds waited and the blocking actions seen."""
-    return {"waited": round(waited, 1), "actions": [{key: action.get(key) for key in LOCK_ACTION_KEYS} for action in actions]}
+    return {"waited": round(report.waited, 1), "actions": [{key: action.get(key) for key in LOCK_ACTION_KEYS} for action in report.seen.values()]}
+
+
+def power_view(report: PowerReport) -> dict:
+    """``power``: what the power cycle did."""
+    return asdict(report)
 
 
 def diff_line(image: dict) -> str:
@@ -76,8 +84,8 @@ def fleet_member_view(result: dict, server: str, seconds: float, failed: bool | 
     return entry
 
 
-def task_view(state: Any, lock: dict) -> dict:
-    """A single server's result, from the task's state (``_snapshot_task.TaskState``) and its ``lock`` view."""
+def task_view(state: Any, lock: LockReport) -> dict:
+    """A single server's result, from the task's state (``_snapshot_task.TaskState``) and what it saw of the lock."""
     result: dict[str, Any] = {
         "changed": state.changed,
         "outcome": state.outcome,
@@ -95,10 +103,10 @@ def task_view(state: Any, lock: dict) -> dict:
     if state.action is not None:
         result["action"] = action_view(state.action)
     if state.power is not None:
-        result["power"] = state.power.as_result()
+        result["power"] = power_view(state.power)
     if state.warnings:
         result["warnings"] = list(state.warnings)
     if state.retention is not None:
         result["retention"] = state.retention
-    result["lock"] = lock
+    result["lock"] = lock_view(lock)
     return result

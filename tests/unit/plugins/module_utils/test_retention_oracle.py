@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for _rotation.choose_deletions: only the right snapshots of a series ever go."""
+"""Unit tests for the tests' keep-N oracle (``retention_oracle.choose_deletions``: only the right snapshots of a
+series ever go) and for ``_retention.in_series``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import random
 import pytest
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import newest_first
-from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import choose_deletions, in_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import in_series
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import NOW, make_image
+from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.retention_oracle import choose_deletions
 
 SERIES = {"schedule": "nightly"}
 
