@@ -33,7 +33,7 @@ author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api
-  - lockaware.hcloud.attributes.in_process
+  - lockaware.hcloud.attributes
 attributes:
   check_mode:
     description: Reads only, and says which snapshot and server type a real run would use, or which servers it would delete.

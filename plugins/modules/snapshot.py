@@ -27,6 +27,17 @@ author:
 extends_documentation_fragment:
   - lockaware.hcloud.api
   - lockaware.hcloud.attributes
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changed status a real run would report, without modifying anything.
+    support: full
+  diff_mode:
+    description: Shows the server's snapshots before and after the task (predicted in check mode); with O(servers), one diff per server.
+    support: full
+  idempotent:
+    description: Running the task again with the same options changes nothing once a matching snapshot exists.
+    support: partial
+    details: Not idempotent with O(force=true), which creates a new snapshot every run.
 options:
   server:
     description:

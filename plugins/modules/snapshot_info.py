@@ -17,7 +17,17 @@ author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api
-  - lockaware.hcloud.attributes.INFO_MODULE
+  - lockaware.hcloud.attributes
+attributes:
+  check_mode:
+    description: Reads only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Reads only; there is nothing to show.
+    support: N/A
+  idempotent:
+    description: Reads only.
+    support: full
 options:
   server:
     description:
