@@ -59,7 +59,7 @@ def describe_actions(actions: list[dict]) -> str:
 
 def wait_for_action(api: Any, action: dict, deadline: Deadline, sleep: Callable[[float], None] = time.sleep, backoff: Backoff | None = None) -> dict:
     """Poll an action until it is no longer running; returns it, raises ``ActionFailed`` or ``WaitTimedOut``."""
-    pacer = ProgressPacer(backoff or poll_backoff(), deadline.now)
+    pacer = ProgressPacer(backoff or poll_backoff(), deadline.clock)
     # An API whose reads are shared (a fleet's poller) is looked at often: the poller decides when to ask the API.
     tick = getattr(api, "poll_tick", None)
     while action["status"] == "running":

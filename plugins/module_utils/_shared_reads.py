@@ -18,8 +18,6 @@ to the API (the server by name, its own running actions, its own action), as che
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +27,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import Re
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, REQUEST_LABEL, SERVER_LABEL, label_selector
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import index_servers, pick_server
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK, Clock
 
 SHARED_POLL_INTERVAL = 1.0
 # From this many servers on, reads are shared: one listing of all servers is cheaper than looking each one up.
@@ -50,7 +49,7 @@ class SharedReads:
         self,
         api: HcloudApi,
         interval: float = SHARED_POLL_INTERVAL,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         fleet_size: int | None = None,
         budget: RequestBudget | None = None,
     ) -> None:

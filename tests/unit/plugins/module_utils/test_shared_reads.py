@@ -302,7 +302,7 @@ def test_waits_that_slowed_down_see_the_requests_come_back():
     # The remaining requests are projected from the last answer plus the API's refill (3600 an hour, one a second):
     # a run whose waits had stopped asking near an empty project speeds up again without having to ask.
     api, clock = RecordingApi(), Clock()
-    observer = RateLimitObserver(clock=lambda: clock.now)
+    observer = RateLimitObserver(clock=clock)
     observer.observe(SimpleNamespace(headers={"RateLimit-Limit": "3600", "RateLimit-Remaining": "0", "RateLimit-Reset": "0"}))
     shared = SharedReads(api, interval=3.0, clock=clock, budget=RequestBudget(0.25, observer, clock))
     for action_id in range(1, 51):
