@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import POLL_TICK, ActionPoller
+from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import ActionPoller
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, REQUEST_LABEL, SERVER_LABEL, label_selector
@@ -34,8 +33,6 @@ SHARED_POLL_INTERVAL = 1.0
 SHARE_FROM = 2
 # Servers whose series one shared read covers: keep 7, the new one and a protected one each still fit one page of 50.
 SERIES_PER_READ = 5
-# Requests of one resend of create_image after ``locked``: the running actions, the look for a match, the POST.
-RESEND_ROUND = 3
 
 
 class SharedReads:
@@ -70,7 +67,6 @@ class SharedReads:
         self._relist: set = set()  # servers whose running actions are read again (found locked by sending)
         self._listed_at = 0.0  # when the running actions of all servers were listed
         self._listed_at_of: dict = {}  # server ID -> when its own running actions were read again
-        self._images_read: set = set()  # images a task has read once (a read again is a poll, paid from the budget)
         self._followed: set = set()  # servers whose running actions a task has looked at (later looks poll them)
         self._pricing: tuple | None = None  # (pricing, None) or (None, the exception): one read per run
         self._actions = ActionPoller(api, self.budget, clock)
@@ -222,14 +218,6 @@ class SharedReads:
             self._running.pop(server_id, None)
             self._relist.add(server_id)
 
-    def pay_image_read(self, image_id: int) -> None:
-        """A read of this image again (the snapshot still creating) is paid from the budget; the first is not."""
-        with self._lock:
-            repeat = image_id in self._images_read
-            self._images_read.add(image_id)
-        if repeat:
-            self.budget.spend(1)
-
     def action(self, action_id: int) -> dict:
         """An action, polled together with every other action some task waits for (``ActionPoller``)."""
         return self._actions.action(action_id)
@@ -265,9 +253,6 @@ class FleetTaskApi:
     def __init__(self, own: HcloudApi, shared: SharedReads) -> None:
         self._own = own
         self._shared = shared
-        self.rate_limit: Any = own.rate_limit
-        # The waits look at the shared answers this often; the poller alone decides when to ask the API.
-        self.poll_tick = POLL_TICK
 
     def server(self, name_or_id: str) -> dict:
         """Shared."""
@@ -314,9 +299,7 @@ class FleetTaskApi:
         return self._shared.action(action_id)
 
     def image(self, image_id: int) -> dict | None:
-        """Own, fresh. The first read of an image is the one a task needs (its action ended: is it available?); a
-        repeat is a poll of a wait and is paid from the run's budget."""
-        self._shared.pay_image_read(image_id)
+        """Own, fresh (a read again is a poll of a wait: the run's ``Pacing`` pays for it)."""
         return self._own.image(image_id)
 
     def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:
@@ -327,12 +310,6 @@ class FleetTaskApi:
             if error_code(exc) == "locked":
                 self._shared.forget_running(server_id)
             raise
-
-    def resend_delay(self) -> float:
-        """The run's budget pays for a round of a resend after ``locked``: the look at the running actions, the
-        look for a matching snapshot, the create_image; seconds until it has (a lock found by sending is waited on
-        within the budget, like a lock the API lists)."""
-        return self._shared.budget.reserve(RESEND_ROUND)
 
     def delete_image(self, image_id: int) -> None:
         """Own."""

@@ -22,6 +22,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, locked_message
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
     ADOPT,
     UNCHANGED,
@@ -65,8 +66,9 @@ class TaskState:
 class SnapshotTask:
     """Create (or delete) the snapshot of one server that the options describe."""
 
-    def __init__(self, api: SnapshotApi, options: SnapshotOptions, check_mode: bool = False, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, api: SnapshotApi, options: SnapshotOptions, check_mode: bool = False, clock: Clock = SYSTEM_CLOCK, pacing: Pacing | None = None) -> None:
         self.api = api
+        self.pacing = pacing or Pacing()  # a fleet's run hands every task its one pacing (``_fleet``)
         self.options = options
         self.check_mode = check_mode
         self.clock = clock
@@ -109,7 +111,7 @@ class SnapshotTask:
 
     def _recover_power(self) -> bool:
         """Power on the server if an interrupted run of this collection left it off (``_power_record``); False: skip."""
-        recovery = recover_power(self.api, self.server, self.options, self.lock, self.clock, self.check_mode)
+        recovery = recover_power(self.api, self.server, self.options, self.lock, self.clock, self.pacing, self.check_mode)
         self.server = recovery.server
         self.state.power = recovery.report
         # Powering on a server an interrupted run left off is a change (check mode: it would be), whatever the snapshot.
@@ -148,7 +150,9 @@ class SnapshotTask:
         self.state.msg = f"adopted snapshot {image['id']} ({brief(image['description'])}) of server {self._name}, which is being created"
         if self.options.wait and not self.check_mode:
             with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
-                self.state.snapshot = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep)[0]
+                self.state.snapshot = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep, pacing=self.pacing)[
+                    0
+                ]
 
     def _skip(self, actions: list, msg: str = "") -> None:
         self.state.outcome, self.state.skipped = "skipped", True
@@ -177,7 +181,7 @@ class SnapshotTask:
         if not self.options.shutdown:
             sent = self._create()
         else:
-            cycle = PowerCycle(self.api, self.server, self.options, self.lock, self.clock, self.state.power)
+            cycle = PowerCycle(self.api, self.server, self.options, self.lock, self.clock, self.pacing, self.state.power)
             self.state.power = cycle.report
             try:
                 with cycle:
@@ -193,7 +197,7 @@ class SnapshotTask:
 
     def _create(self) -> Sent:
         description = new_description(self.options, self.server, self.clock.now())
-        protocol = CreateProtocol(self.api, self.server, self.options, self.lock, self.clock)
+        protocol = CreateProtocol(self.api, self.server, self.options, self.lock, self.clock, self.pacing)
         contended = False
         while True:
             labels = dict(self.options.labels, **series_labels(self.server["id"]), **{REQUEST_LABEL: uuid.uuid4().hex[:20]})
@@ -208,7 +212,13 @@ class SnapshotTask:
             try:
                 with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
                     image, action = wait_for_snapshot(
-                        self.api, image, self._deadline(self.options.wait_timeout), action=sent.action, sleep=self.clock.sleep, look=self._look_in_series
+                        self.api,
+                        image,
+                        self._deadline(self.options.wait_timeout),
+                        action=sent.action,
+                        sleep=self.clock.sleep,
+                        look=self._look_in_series,
+                        pacing=self.pacing,
                     )
                 break
             except ActionFailed as exc:
@@ -224,7 +234,8 @@ class SnapshotTask:
         if self.options.protect:
             # An image being created is locked: protection is switched on once it is available.
             with doing(f"protecting snapshot {image['id']} of server {self._name}"):
-                wait_for_action(self.api, self.api.protect_image(image["id"]), self._deadline(ACTION_PATIENCE), sleep=self.clock.sleep)
+                wait_for_action(self.api, self.api.protect_image(image["id"]), self._deadline(ACTION_PATIENCE), sleep=self.clock.sleep, pacing=self.pacing)
+                self.pacing.pay_image_read(image["id"])
                 self.state.snapshot = self.api.image(image["id"]) or image
         return sent
 

@@ -417,22 +417,6 @@ def test_resends_after_locked_are_paid_from_the_runs_budget():
     assert budget.reserve(0) == 0.0  # paid back by the refill
 
 
-def test_repeated_image_reads_of_a_fleet_task_are_paid_from_the_budget(setup):
-    _api, _clock, shared = setup
-
-    class ImageApi(OwnApi):
-        def image(self, image_id):
-            return {"id": image_id, "status": "available"}
-
-    task_api = FleetTaskApi(ImageApi(), shared)
-    for image_id in range(100):
-        task_api.image(image_id)
-    assert shared.budget.seconds_until(BURST) == 0.0  # the one read each task needs once its action ended: not a poll
-    for _read in range(int(BURST) + 1):
-        task_api.image(500)  # the snapshot still creating: polls, paid from the budget
-    assert shared.budget.seconds_until(1) == pytest.approx(4.0)  # the burst is spent: a quarter of a request a second
-
-
 def test_a_fleet_task_that_starts_later_plans_from_a_listing_read_after_it_began(setup):
     api, clock, shared = setup
     first, later = FleetTaskApi(OwnApi(), shared), FleetTaskApi(OwnApi(), shared)
