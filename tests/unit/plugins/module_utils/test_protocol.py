@@ -13,9 +13,13 @@ import inspect
 import pytest
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils._direct_reads import DirectReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_reads import FleetReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,
     FakeClock,
@@ -44,11 +48,13 @@ def fake_itself(fake):
 
 
 def fleet_task(fake):
-    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), clock=FakeClock()))
+    clock = FakeClock()
+    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), RequestBudget(clock=clock), clock))
 
 
 def fleet_of_one_task(fake):
-    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), clock=FakeClock(), fleet_size=1))
+    clock = FakeClock()
+    return FleetTaskApi(real_client(fake), DirectReads(real_client(fake), RequestBudget(clock=clock), clock))
 
 
 IMPLEMENTATIONS = {"HcloudApi": real_client, "FakeApi": fake_itself, "FleetTaskApi": fleet_task, "FleetTaskApi (one)": fleet_of_one_task}
@@ -58,6 +64,13 @@ IMPLEMENTATIONS = {"HcloudApi": real_client, "FakeApi": fake_itself, "FleetTaskA
 @pytest.mark.parametrize("name", PROTOCOL_METHODS)
 def test_every_protocol_method_is_implemented_with_the_same_parameters(implementation, name):
     expected = list(inspect.signature(getattr(SnapshotApi, name)).parameters)
+    assert list(inspect.signature(getattr(implementation, name)).parameters) == expected
+
+
+@pytest.mark.parametrize("implementation", [SharedReads, DirectReads])
+@pytest.mark.parametrize("name", sorted(name for name, member in vars(FleetReads).items() if inspect.isfunction(member) and not name.startswith("_")))
+def test_the_shared_and_the_direct_reads_read_alike(implementation, name):
+    expected = list(inspect.signature(getattr(FleetReads, name)).parameters)
     assert list(inspect.signature(getattr(implementation, name)).parameters) == expected
 
 
