@@ -109,6 +109,9 @@ class SnapshotTask:
     def _deadline(self, seconds: float | None) -> Deadline:
         return Deadline(seconds, clock=self.clock)
 
+    def _wait_for_snapshot(self, image: dict, **given: Any) -> tuple[dict, dict | None]:
+        return wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep, pacing=self.pacing, **given)
+
     def _recover_power(self) -> bool:
         """Power on the server if an interrupted run of this collection left it off (``_power_record``); False: skip."""
         recovery = recover_power(self.api, self.server, self.options, self.lock, self.clock, self.pacing, self.check_mode)
@@ -150,9 +153,7 @@ class SnapshotTask:
         self.state.msg = f"adopted snapshot {image['id']} ({brief(image['description'])}) of server {self._name}, which is being created"
         if self.options.wait and not self.check_mode:
             with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
-                self.state.snapshot = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep, pacing=self.pacing)[
-                    0
-                ]
+                self.state.snapshot = self._wait_for_snapshot(image)[0]
 
     def _skip(self, actions: list, msg: str = "") -> None:
         self.state.outcome, self.state.skipped = "skipped", True
@@ -211,15 +212,7 @@ class SnapshotTask:
                 return sent
             try:
                 with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
-                    image, action = wait_for_snapshot(
-                        self.api,
-                        image,
-                        self._deadline(self.options.wait_timeout),
-                        action=sent.action,
-                        sleep=self.clock.sleep,
-                        look=self._look_in_series,
-                        pacing=self.pacing,
-                    )
+                    image, action = self._wait_for_snapshot(image, action=sent.action, look=self._look_in_series)
                 break
             except ActionFailed as exc:
                 if (exc.failure or {}).get("code") != "locked":
