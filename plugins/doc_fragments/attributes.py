@@ -50,3 +50,16 @@ attributes:
     description: Reads only.
     support: full
 """
+
+    # The attributes every module of the collection shares; a module adds check_mode, diff_mode and idempotent itself.
+    IN_PROCESS = r"""
+attributes:
+  action:
+    description: Runs on the controller, in the worker process, through an action plugin of the same name; no C(delegate_to) needed.
+    support: full
+    details: A task explicitly delegated to a host other than the controller runs the module on that host instead.
+  action_group:
+    description: Use C(group/lockaware.hcloud.all) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership: [lockaware.hcloud.all]
+"""

@@ -117,6 +117,17 @@ class HcloudApi:
         """The snapshots this collection made before it labelled them with their server (earlier versions)."""
         return self.snapshots(f"{MANAGED_LABEL},!{SERVER_LABEL}")
 
+    def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
+        """The automatic backups bound to this server, newest first, back to ``since``; a consistent listing."""
+        return self.backup_images(since, server_id)
+
+    def backup_images(self, since: datetime | None = None, server_id: int | None = None) -> list[dict]:
+        """The project's automatic backups (or one server's: ``bound_to``), newest first, back to ``since``."""
+        params: dict = {"type": "backup"}
+        if server_id is not None:
+            params["bound_to"] = server_id
+        return consistent_listing(lambda query: self.get("/images", params=query), params, since)
+
     def image(self, image_id: int) -> dict | None:
         """One image, or ``None`` if it no longer exists."""
         try:
@@ -150,6 +161,11 @@ class HcloudApi:
     def label_image(self, image_id: int, labels: dict) -> dict:
         """PUT the image's labels (all of them: the API replaces the set); returns the image."""
         return self.client.request("PUT", f"/images/{image_id}", json={"labels": labels})["image"]
+
+    def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
+        """PUT the backup as a snapshot with its description and labels, in one request (no action, no lock)."""
+        body = {"type": "snapshot", "description": description, "labels": labels}
+        return self.client.request("PUT", f"/images/{image_id}", json=body)["image"]
 
     def label_server(self, server_id: int, labels: dict) -> dict:
         """PUT the server's labels (all of them: the API replaces the set); returns the server."""

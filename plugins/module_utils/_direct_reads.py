@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import ActionPoller
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
@@ -43,6 +44,14 @@ class DirectReads:
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """Read now."""
         return self._api.snapshots_now(label_selector, since)
+
+    def read_at(self, key: Any) -> float | None:  # pylint: disable=unused-argument
+        """None: nothing is cached."""
+        return None
+
+    def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:  # pylint: disable=unused-argument
+        """Read now: the server's own backups."""
+        return self._api.backups(server_id, since)
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """Read now, its own label-selected read."""

@@ -14,7 +14,7 @@ alike (``FleetReads``), and both poll the actions being waited for with the acti
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
@@ -34,6 +34,13 @@ class FleetReads(Protocol):
 
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """The snapshots carrying the selector's labels (newest first, back to ``since``), read after this call began."""
+
+    def read_at(self, key: Any) -> float | None:
+        """When the listing under ``key`` (a label selector, or ``_listing_cache.BACKUPS``) cached now began; None
+        when none is cached."""
+
+    def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
+        """The server's automatic backups, read after this call began (or at ``not_before``, a time of ``read_at``, or later)."""
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """A server's series, read after this call began."""

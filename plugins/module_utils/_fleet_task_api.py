@@ -26,6 +26,7 @@ class FleetTaskApi:
     def __init__(self, client: HcloudApi, reads: FleetReads) -> None:
         self._client = client
         self._reads = reads
+        self._snapshots_read_at: float | None = None  # when the snapshot listing this task planned from began
 
     def server(self, name_or_id: str) -> dict:
         """The run's reads (shared: one listing of all servers)."""
@@ -39,7 +40,9 @@ class FleetTaskApi:
         """The run's reads, read after this task asked: the tasks that start together share one read, and a task that starts
         later (``concurrency`` below the fleet's size) does not plan from a listing older than itself, which would
         miss a snapshot another run made and finished meanwhile."""
-        return self._reads.snapshots_now(label_selector, since)
+        images = self._reads.snapshots_now(label_selector, since)
+        self._snapshots_read_at = self._reads.read_at(label_selector)
+        return images
 
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """The run's reads, read after this call began (shared: one read serves every task that asked before it)."""
@@ -54,6 +57,16 @@ class FleetTaskApi:
     def unlabelled_managed(self) -> list[dict]:
         """The run's reads (shared: listed once)."""
         return self._reads.unlabelled_managed()
+
+    def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
+        """The run's reads (shared: one listing of the project's backups, begun no earlier than the snapshot listing
+        this task planned from, serves every task whose listing began before it: never more reads of backups than of
+        snapshots)."""
+        return self._reads.backups(server_id, since, self._snapshots_read_at)
+
+    def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
+        """The client."""
+        return self._client.convert_backup(image_id, description, labels)
 
     def label_image(self, image_id: int, labels: dict) -> dict:
         """The client."""

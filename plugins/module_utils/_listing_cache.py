@@ -11,25 +11,30 @@ now asks for a read made after it asked (``snapshots_now``, ``series``): tasks a
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL, MANAGED_VALUE, SERVER_LABEL, label_selector
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Clock
 
+# The key of the listing of the project's backups among the cached listings (the others are keyed by label selector).
+BACKUPS = ("type", "backup")
 # Servers whose series one shared read covers: keep 7, the new one and a protected one each still fit one page of 50.
 SERIES_PER_READ = 5
 
 
 class ListingCache:
-    """The project's snapshots by label selector, and those of earlier versions (no server label); thread-safe."""
+    """The project's snapshots by label selector, those of earlier versions (no server label), and the project's
+    automatic backups; thread-safe."""
 
     def __init__(self, api: HcloudApi, clock: Clock) -> None:
         self._api = api
         self._clock = clock
         self._lock = threading.Lock()
         self._fresh_lock = threading.Lock()  # one fresh read in flight at a time
-        self._listings: dict = {}  # selector: (listed at, since, images)
+        self._listings: dict = {}  # selector (or BACKUPS): (listed at, since, images)
         self._unlabelled: list | None = None
 
     def snapshots(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
@@ -41,17 +46,36 @@ class ListingCache:
                 cached = self._listings[label_selector] = (self._clock(), since, images)
             return list(cached[2])
 
+    def read_at(self, key: Any) -> float | None:
+        """When the listing under ``key`` (a label selector, or ``BACKUPS``) that is cached now began."""
+        with self._lock:
+            cached = self._listings.get(key)
+        return None if cached is None else cached[0]
+
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """The same listing, read after this call began: one read is in flight at a time, and every task that asked
         before it began is served by it."""
+        return self._fresh(label_selector, since, lambda: self._api.snapshots(label_selector, since))
+
+    def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
+        """The server's automatic backups, from one listing of the project's backups begun at ``not_before`` or later
+        (when the snapshot listing the task planned from began; default: after this call began). A backups listing
+        serves every task whose snapshot listing began before it: a fleet adds no request per server."""
+        images = self._fresh(BACKUPS, since, lambda: self._api.backup_images(since), not_before)
+        return [image for image in images if image.get("bound_to") == server_id]
+
+    def _fresh(self, key: Any, since: datetime | None, read: Callable[[], list[dict]], not_before: float | None = None) -> list[dict]:
+        """A listing begun after this call began (or at ``not_before`` or later); one read is in flight at a time,
+        serving every task that asked before it began."""
         asked = self._clock()
         with self._fresh_lock:
-            cached = self._listings.get(label_selector)
-            if cached is None or cached[0] <= asked or not _covers(cached[1], since):
+            cached = self._listings.get(key)
+            fresh = cached is not None and (cached[0] > asked if not_before is None else cached[0] >= not_before)
+            if cached is None or not fresh or not _covers(cached[1], since):
                 started = self._clock()
-                images = self._api.snapshots(label_selector, since)
+                images = read()
                 with self._lock:
-                    cached = self._listings[label_selector] = (started, since, images)
+                    cached = self._listings[key] = (started, since, images)
             return list(cached[2])
 
     def unlabelled_managed(self) -> list[dict]:

@@ -45,6 +45,8 @@ class SnapshotOptions:
     shutdown_timeout: int
     force_poweroff: bool
     include_unmanaged: bool
+    from_backup: bool  # take the snapshot from the server's newest automatic backup when it fits (``_from_backup``)
+    on_no_backup: str  # with from_backup, when no backup fits: create a snapshot, or skip the server
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> SnapshotOptions:
@@ -61,8 +63,9 @@ class SnapshotOptions:
                 raise InvalidOption(NEEDS_WAIT[name])
         if params.get("force") and params.get("max_age") is not None:
             raise InvalidOption("force and max_age contradict each other: force creates a snapshot every run, max_age only when none is recent")
+        check_from_backup(params)
         if params.get("state") == "absent":
-            for name in ("force", "keep", "retention", "protect", "shutdown"):
+            for name in ("force", "keep", "retention", "protect", "shutdown", "from_backup"):
                 if params.get(name):
                     raise InvalidOption(f"{name} only applies to state=present")
         max_age = None if params.get("max_age") is None else parse_duration(params["max_age"], "max_age")
@@ -85,6 +88,23 @@ NEEDS_WAIT = {
     "protect": "protect needs wait=true: a snapshot can only be protected once it is available",
     "shutdown": "shutdown needs wait=true: the server is powered on again only after the snapshot is done",
 }
+
+
+def check_from_backup(params: dict[str, Any]) -> None:
+    """``from_backup`` converts a backup: no shutdown (a backup is taken while the server runs), no ``force``."""
+    if not params.get("from_backup"):
+        if params.get("on_no_backup", "create") != "create":
+            raise InvalidOption("on_no_backup only applies with from_backup=true: set from_backup=true, or leave on_no_backup out")
+        return
+    if params.get("shutdown"):
+        raise InvalidOption(
+            "from_backup and shutdown contradict each other: an automatic backup is taken while the server runs, so it is not the "
+            "consistent snapshot shutdown asks for; use shutdown alone for a consistent snapshot, or from_backup alone for one without a lock"
+        )
+    if params.get("force"):
+        raise InvalidOption(
+            "from_backup and force contradict each other: force creates a snapshot every run, from_backup converts a backup only when none matches"
+        )
 
 
 def targets(params: dict[str, Any]) -> list[str]:

@@ -19,7 +19,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, pass_lock
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import UNPACED, Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record import (
     LEAVE,
     POWER_LABEL,
@@ -136,7 +136,7 @@ class PowerCycle:
                 running = self._api.current_server(self._server["id"])["status"] == "running"
             if not running:
                 # Whatever on_locked says, a server we shut down is powered on again: wait for the snapshot action to end.
-                power_on(self._api, self._server, Deadline(patience, clock=clock), self._lock, clock, self._pacing, f"powering server {self._name} on again")
+                power_on(self._api, self._server, Deadline(patience, clock=clock), self._lock, clock, f"powering server {self._name} on again", self._pacing)
                 self.report.powered_on = True
         except Exception as failed:
             first = f"{failure_message(exc)}; then " if isinstance(exc, Exception) else ""
@@ -159,7 +159,7 @@ class PowerCycle:
         return True
 
 
-def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, clock: Clock, pacing: Pacing, step: str) -> None:
+def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, clock: Clock, step: str, pacing: Pacing = UNPACED) -> None:
     """Wait for the server's lock (the snapshot action), then power it on; a ``locked`` answer waits again.
 
     A fleet's view of the running actions may predate the snapshot this run started: the API's ``locked`` says so.
@@ -240,7 +240,7 @@ def _recover(api: Any, server: dict, options: SnapshotOptions, lock: LockReport,
         return PowerRecovery(
             server=server, report=report, warnings=[f"{why}; it is locked and on_locked=skip: {stays_off(name)}"], skipped_for=passed.skipped_for
         )
-    power_on(api, server, deadline, lock, clock, pacing, f"powering server {name} on again ({why})")
+    power_on(api, server, deadline, lock, clock, f"powering server {name} on again ({why})", pacing)
     report.powered_on = True
     with doing(f"removing the label {POWER_LABEL} from server {name}"):
         unmark(api, server["id"])

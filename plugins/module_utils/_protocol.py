@@ -44,6 +44,13 @@ class SnapshotApi(Protocol):
     def unlabelled_managed(self) -> list[dict]:
         """The snapshots this collection made without the server label (earlier versions); may be shared."""
 
+    def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
+        """The server's automatic backups (type backup, bound to it) created from ``since`` on, any status; read after
+        this call began (a fleet's tasks asking at once share one listing of the project's backups)."""
+
+    def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
+        """PUT a backup as a snapshot (``type: snapshot``) with this description and labels (the whole set), once."""
+
     def label_image(self, image_id: int, labels: dict) -> dict:
         """PUT an image's labels (the whole set), once; returns the image."""
 

@@ -249,13 +249,17 @@ def image_price(pricing: dict) -> tuple[dict, str]:
 
 
 def _price(price_per_gb_month: dict, kind: str) -> Decimal:
-    value = (price_per_gb_month or {}).get(kind)
+    return price_amount((price_per_gb_month or {}).get(kind), f"the API's image.price_per_gb_month.{kind}")
+
+
+def price_amount(value: object, what: str) -> Decimal:
+    """An amount of the API's prices (a decimal string) as a ``Decimal``; ``ValueError`` naming ``what`` otherwise."""
     try:
         price = Decimal(str(value))
     except InvalidOperation:
         price = None
     if value is None or price is None or not price.is_finite() or price < 0:
-        raise ValueError(f"the API's image.price_per_gb_month.{kind} is {value!r}, not a price: expected a decimal string such as '0.0119'")
+        raise ValueError(f"{what} is {value!r}, not a price: expected a decimal string such as '0.0119'")
     return price
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._backup_cost import backup_line, sum_backups
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import StoragePrice
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import DELETED, KEPT, RULES, storage_cost
 
@@ -36,13 +37,16 @@ def settle(plan: dict, deleted_ids: set, reasons: dict) -> dict:
     return {"delete": [image_id for image_id in plan["delete"] if image_id not in stayed], "snapshots": entries}
 
 
-def retention_view(rules: dict, plan: dict, series: list[dict], price: StoragePrice, predicted_id: int | None = None) -> dict:
+def retention_view(rules: dict, plan: dict, series: list[dict], price: StoragePrice, predicted_id: int | None = None, backups: dict | None = None) -> dict:
     """``retention``: ``rules``, ``snapshots`` (newest first, with ``fate`` and ``reason``), ``cost`` and ``cost_line``.
 
-    ``predicted_id`` is the stand-in ID of the snapshot check mode predicts: shown as ``id: null``.
+    ``predicted_id`` is the stand-in ID of the snapshot check mode predicts: shown as ``id: null``. ``backups``, for
+    a server with automatic backups, is what they cost (``_backup_cost.backup_cost``): ``cost.backups``.
     """
     snapshots = [dict(entry, id=None) if predicted_id is not None and entry["id"] == predicted_id else dict(entry) for entry in plan["snapshots"]]
     cost = cost_view(plan, series, price)
+    if backups is not None:
+        cost["backups"] = backups
     return {"rules": dict(rules), "snapshots": snapshots, "cost": cost, "cost_line": cost_line(cost)}
 
 
@@ -67,12 +71,13 @@ def cost_line(cost: dict) -> str:
     """One line for people: what stays, what went, what each costs a month."""
     kept, removed = cost["kept"], cost["removed"]
     parts = [f"kept {_count(kept)} ({kept['size_gb']} GB)", f"removed {_count(removed)} ({removed['size_gb']} GB)"]
+    backups = [backup_line(cost["backups"])] if cost.get("backups") else []
     if cost.get("price_unknown"):
-        return f"{'; '.join(parts)}; {cost['price_unknown']}"
+        return "; ".join([*parts, cost["price_unknown"], *backups])
     price, currency = cost["price_per_gb_month"], cost["currency"]
     parts[0] += f": {kept['monthly_net']} {currency} a month net, {kept['monthly_gross']} gross"
     parts[1] += f": {removed['monthly_net']} {currency} a month net saved"
-    return f"{'; '.join(parts)}; at {_plain(price['net'])} {currency} per GB and month net ({_plain(price['gross'])} gross)"
+    return "; ".join([*parts, f"at {_plain(price['net'])} {currency} per GB and month net ({_plain(price['gross'])} gross)", *backups])
 
 
 def _count(storage: dict) -> str:
@@ -100,6 +105,9 @@ def retention_summary(results: list[dict]) -> dict | None:
         "removed": _sum([cost["removed"] for cost in costs], known),
         "deleted": sum(1 for result in results for entry in (result.get("retention") or {}).get("snapshots", []) if entry["fate"] == DELETED),
     }
+    backups = sum_backups([cost["backups"] for cost in costs if cost.get("backups")])
+    if backups is not None:
+        total["backups"] = backups
     total["cost_line"] = f"{total['servers']} server{'' if total['servers'] == 1 else 's'}: {cost_line(total)}"
     return total
 

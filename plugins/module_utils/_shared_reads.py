@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import ActionPoller
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
@@ -54,6 +55,14 @@ class SharedReads:
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """Read after this call began: tasks asking at once share one read (``ListingCache``)."""
         return self._listings.snapshots_now(label_selector, since)
+
+    def read_at(self, key: Any) -> float | None:
+        """When the shared listing under ``key`` (a label selector, or ``_listing_cache.BACKUPS``) cached now began."""
+        return self._listings.read_at(key)
+
+    def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
+        """From one listing of the project's backups begun at ``not_before`` or later (``ListingCache``)."""
+        return self._listings.backups(server_id, since, not_before)
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """Read after this call began: the servers asking at once share label-selected reads (``SeriesCache``)."""

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import ActionFailed, describe_actions, wait_for_action, wait_for_snapshot
+from ansible_collections.lockaware.hcloud.plugins.module_utils._backup_cost import read_backup_cost
 from ansible_collections.lockaware.hcloud.plugins.module_utils._create import CreateProtocol, Sent
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, brief, doing
+from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup import BackupConversion
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, locked_message
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
@@ -78,6 +80,7 @@ class SnapshotTask:
         self._series_read: list = []  # the series as rotation read it, for the diff
         self._series_listing: list | None = None  # the series read once this run's snapshot was made (rotation's read)
         self._power_note = ""  # a server an interrupted run left off, powered on: the start of the msg
+        self._no_backup_note = ""  # from_backup: why no backup was converted, when a snapshot is created instead
 
     def run(self) -> dict:
         """Run the task; returns the result, raises ``TaskFailed`` (with the result so far)."""
@@ -136,10 +139,13 @@ class SnapshotTask:
             self._found(plan.match, "exists")
         elif plan.step == ADOPT:
             self._adopt(plan.match)
+        elif self.options.from_backup and self._from_backup():
+            pass  # converted, or skipped for want of a backup
         elif self.check_mode:
             self._predict_create()
         else:
             self._create_consistently()
+        self.state.msg += self._no_backup_note
         if self.options.retention and self._rotation_subject() is not None:
             self._rotate(self.options.retention)
         return self._finish(before)
@@ -154,6 +160,20 @@ class SnapshotTask:
         if self.options.wait and not self.check_mode:
             with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
                 self.state.snapshot = self._wait_for_snapshot(image)[0]
+
+    def _from_backup(self) -> bool:
+        """Convert the server's newest fitting backup (``_from_backup``); True when done or skipped for want of one."""
+        conversion = BackupConversion(self.api, self.server, self.options, self.clock.now(), self.check_mode, self.pacing).run()
+        if conversion.image is None and self.options.on_no_backup == "skip":
+            self._skip([], f"skipped server {self._name}: {conversion.missing}")
+        elif conversion.image is None:
+            self._no_backup_note = f"; no backup to convert: {conversion.missing}"
+            return False
+        else:
+            self.state.changed, self.state.outcome, self.state.snapshot, self.state.msg = True, "converted", conversion.image, conversion.msg
+            if self.options.protect and not self.check_mode:
+                self._protect(conversion.image)
+        return True
 
     def _skip(self, actions: list, msg: str = "") -> None:
         self.state.outcome, self.state.skipped = "skipped", True
@@ -225,12 +245,14 @@ class SnapshotTask:
                 contended = True
         self.state.snapshot, self.state.action = image, action or self.state.action
         if self.options.protect:
-            # An image being created is locked: protection is switched on once it is available.
-            with doing(f"protecting snapshot {image['id']} of server {self._name}"):
-                wait_for_action(self.api, self.api.protect_image(image["id"]), self._deadline(ACTION_PATIENCE), sleep=self.clock.sleep, pacing=self.pacing)
-                self.pacing.pay_image_read(image["id"])
-                self.state.snapshot = self.api.image(image["id"]) or image
+            self._protect(image)  # an image being created is locked: protection is switched on once it is available
         return sent
+
+    def _protect(self, image: dict) -> None:
+        with doing(f"protecting snapshot {image['id']} of server {self._name}"):
+            wait_for_action(self.api, self.api.protect_image(image["id"]), self._deadline(ACTION_PATIENCE), sleep=self.clock.sleep, pacing=self.pacing)
+            self.pacing.pay_image_read(image["id"])
+            self.state.snapshot = self.api.image(image["id"]) or image
 
     # rotation and deletion --------------------------------------------------------------------------------
 
@@ -284,14 +306,14 @@ class SnapshotTask:
         plan = plan_retention(series, rules, new_id)
         by_id = {image["id"]: image for image in series}
         doomed = [by_id[image_id] for image_id in plan["delete"]]
-        price = read_price(self.api)
+        price, backups = read_price(self.api), read_backup_cost(self.api, self.server)
         predicted_id = new_id if self.state.predicted else None
         stayed: dict = {}
         try:
             self._delete(doomed, stayed)
         finally:
             plan = settle(plan, {image["id"] for image in self.state.deleted}, stayed)
-            self.state.retention = retention_view(rules, plan, series, price, predicted_id)
+            self.state.retention = retention_view(rules, plan, series, price, predicted_id, backups)
         if plan["delete"]:
             verb = "would delete" if self.check_mode else "deleted"
             ids = ", ".join(str(image_id) for image_id in plan["delete"])
@@ -349,7 +371,7 @@ class SnapshotTask:
         if self._power_note:
             self.state.msg = f"{self._power_note}; {self.state.msg}" if self.state.msg else self._power_note
         # The series was read after this run's snapshot was made: that one was not there before.
-        made = (self.state.snapshot or {}).get("id") if self.state.outcome == "created" else None
+        made = (self.state.snapshot or {}).get("id") if self.state.outcome in ("created", "converted") else None
         listed = {image["id"] for image in before} | {made}
         before = newest_first([*before, *(image for image in self._series_read if image["id"] not in listed)])[::-1]
         gone = {image["id"] for image in self.state.deleted}

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup import snapshot_source
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_summary
 
 SNAPSHOT_KEYS = ("id", "description", "type", "status", "labels", "created", "image_size", "disk_size", "created_from", "protection")
 ACTION_KEYS = ("id", "command", "status", "progress", "started", "finished")
 LOCK_ACTION_KEYS = ("id", "command", "started", "progress", "status")
-OUTCOMES = ("created", "adopted", "unchanged", "skipped", "deleted", "failed")
+OUTCOMES = ("created", "converted", "adopted", "unchanged", "skipped", "deleted", "failed")
 
 
 def snapshot_view(image: dict) -> dict:
@@ -86,6 +87,9 @@ def task_view(state: Any, lock: dict) -> dict:
     }
     if state.snapshot is not None:
         result["snapshot"] = snapshot_view(state.snapshot)
+        result["source"] = "adopted" if state.adopted else snapshot_source(state.snapshot)
+    elif state.predicted is not None:
+        result["source"] = "created"
     if state.msg:
         result["msg"] = state.msg
     if state.action is not None:

@@ -20,6 +20,8 @@ description:
     and rotation (O(keep)) deletes only snapshots this module created, never protected ones.
   - Every snapshot the module creates carries the label C(lockaware.hcloud/managed=true) and a label
     C(lockaware.hcloud/request) unique to the request that made it.
+  - With O(from_backup=true) the snapshot is the server's newest automatic backup, turned into a snapshot of the series
+    instead of a new one being made, with no action, no lock, no wait and no shutdown.
 author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
@@ -243,6 +245,41 @@ options:
       - With O(state=absent), also delete matching snapshots this collection did not create.
     type: bool
     default: false
+  from_backup:
+    description:
+      - When no snapshot matches, take the server's newest automatic backup as the snapshot instead of creating one,
+        with C(PUT /images/{id}) with C(type=snapshot), the description (O(description), else C(<server name>-<the backup's UTC date>)) and the labels
+        (O(labels), C(lockaware.hcloud/managed=true), C(lockaware.hcloud/server=<server ID>) and
+        C(lockaware.hcloud/source=backup)) in one request. The API starts no action for it, so the server is not
+        locked, nothing waits, and a server locked by another action still gets its snapshot at once.
+      - The snapshot keeps the backup's C(created), outlives the server's seven backup slots (the slot is free for the
+        next backup) and the server itself, and is a member of the series like any other, so a rerun finds it
+        (unchanged), O(keep) and O(retention) rotate it, and the result's RV(source) says C(backup).
+      - A backup is taken only when it is bound to this server (C(bound_to)), C(available), not protected, and recent
+        enough for the identity, the newest of those; with O(max_age) created within that age, otherwise on the
+        current UTC day (the day the default description names; a fixed O(description) is held to the same day). No
+        other backup is ever changed.
+      - The backups come from a listing (C(GET /images?type=backup), newest first, back to that time) shared by the
+        servers of O(servers), so a fleet adds no request per server but the conversion.
+      - A server without automatic backups, or without a fitting backup, gets what O(on_no_backup) says; so does one
+        whose backup is deleted (by the API's slot rotation, by somebody) between the listing and the conversion.
+      - Not with O(shutdown) (a backup is taken while the server runs, not the consistent snapshot O(shutdown) asks
+        for) or O(force); only with O(state=present). Check mode names the backup it would convert and changes nothing.
+      - Two runs at the same moment with different O(labels) (two tiers) on one server could both pick the same
+        backup; the later conversion would then take the snapshot over into its own series. Run the tiers one after
+        the other (two tasks of one play are).
+    type: bool
+    default: false
+  on_no_backup:
+    description:
+      - With O(from_backup=true), what to do when the server has no backup to convert (backups are off, none is recent
+        enough, available and unprotected, or it was deleted before the conversion).
+      - V(create) creates a snapshot as without O(from_backup) (locks, O(on_locked), waiting included); the message
+        says why no backup was converted.
+      - V(skip) skips the server (C(skipped=true), C(changed=false), not failed), saying why.
+    type: str
+    choices: [create, skip]
+    default: create
 notes:
   - Polling uses a capped, jittered backoff from about 1 to 10 seconds, and honours the API's rate limit headers, so a
     long snapshot does not use up the project's request budget (3600 requests an hour).
@@ -262,6 +299,10 @@ notes:
     created or deleted meanwhile by other clients cannot make it skip one.
   - The new snapshot's status and size come from the series read that rotation makes anyway (with O(keep) or
     O(retention)); without rotation it is read with C(GET /images/{id}).
+  - With O(from_backup), a server whose snapshot matches reads no backup; the others share listings of the project's
+    backups (C(GET /images?type=backup), never more of them than of the snapshot listings the task reads anyway; a
+    single O(server) lists its own with C(bound_to)) and send one C(PUT /images/{id}) each. No C(create_image), no power
+    action and no read of running actions is made for a server whose backup is converted.
 seealso:
   - module: lockaware.hcloud.snapshot_info
 """
@@ -318,6 +359,17 @@ EXAMPLES = r"""
     keep: 7
   register: fleet
 
+- name: Keep a weekly tier from the automatic backups (backups on), no lock and no downtime
+  lockaware.hcloud.snapshot:
+    servers: "{{ query('lockaware.hcloud.servers', label_selector='backup=daily') | map(attribute='name') }}"
+    from_backup: true
+    on_no_backup: skip
+    max_age: 7d
+    labels:
+      tier: weekly
+    retention:
+      weekly: 8
+
 - name: Delete the snapshot taken before the migration
   lockaware.hcloud.snapshot:
     server: db1
@@ -330,8 +382,17 @@ outcome:
   description: What happened to the server, in one word.
   returned: always (with O(server))
   type: str
-  choices: [created, adopted, unchanged, skipped, deleted, failed]
+  choices: [created, converted, adopted, unchanged, skipped, deleted, failed]
   sample: created
+source:
+  description:
+    - Where the snapshot in RV(snapshot) came from. V(backup) is an automatic backup converted into it (by this run,
+      O(from_backup); or by an earlier one, which labelled it C(lockaware.hcloud/source=backup)); V(created) is one made
+      by C(create_image) (also check mode's prediction); V(adopted) is one being created that this run adopted.
+  returned: with RV(snapshot), or in check mode when a snapshot would be created
+  type: str
+  choices: [backup, created, adopted]
+  sample: backup
 results:
   description: With O(servers), each server's result (the keys of a single-server result, plus C(server), C(outcome) and C(seconds)).
   returned: with O(servers)
@@ -341,7 +402,7 @@ summary:
   description: With O(servers), how many servers had each outcome.
   returned: with O(servers)
   type: dict
-  sample: {created: 4, adopted: 1, unchanged: 0, skipped: 1, deleted: 0, failed: 0}
+  sample: {created: 4, converted: 2, adopted: 1, unchanged: 0, skipped: 1, deleted: 0, failed: 0}
 failed_servers:
   description: With O(servers), the servers that failed.
   returned: with O(servers)
@@ -426,6 +487,10 @@ retention:
           C(size_gb), C(monthly_net) and C(monthly_gross) (decimal strings; null when the price is unknown).
         - C(price_per_gb_month) (C(net), C(gross)) and C(currency) are the API's; C(price_unknown) says why they are
           null, when GET /pricing could not be read.
+        - "For a server with automatic backups, C(backups): what they cost a month, C(percentage) (the API's
+          C(server_backup.percentage), 20) of the server type's monthly price in its location, both from GET /pricing:
+          C(server_type), C(location), C(percentage), C(monthly_net), C(monthly_gross), C(currency) and
+          C(price_unknown) (why the amounts are null, when they are)."
       type: dict
       sample:
         kept: {count: 9, unsized: 0, size_gb: "20.700", monthly_net: "0.2463", monthly_gross: "0.2931"}
@@ -444,6 +509,8 @@ retention_summary:
     - With O(servers) and O(keep) or O(retention), the totals of the servers whose series were rotated.
     - C(servers), C(kept) and C(removed) (as in RV(retention.cost)), C(deleted) (how many snapshots rotation
       deleted, or would delete in check mode), C(price_per_gb_month), C(currency), C(price_unknown) and C(cost_line).
+    - C(backups), when some of those servers have automatic backups, with C(servers) (how many), C(monthly_net),
+      C(monthly_gross), C(currency) and C(price_unknown).
   returned: with O(servers), when some series was rotated
   type: dict
   sample:
@@ -480,17 +547,14 @@ power:
 
 import functools
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import cancel_on_signals
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
-from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_non_negative
 
 
@@ -519,6 +583,8 @@ def argument_spec():
         shutdown_timeout={"type": "int", "default": 300},
         force_poweroff={"type": "bool", "default": False},
         include_unmanaged={"type": "bool", "default": False},
+        from_backup={"type": "bool", "default": False},
+        on_no_backup={"type": "str", "choices": ["create", "skip"], "default": "create"},
     )
 
 
@@ -570,16 +636,7 @@ def run(params, check_mode=False, clock=SYSTEM_CLOCK, report=None):
 
 def main():
     """Build the module, run the task, report."""
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **argument_rules())
-    if HCLOUD_IMPORT_ERROR:
-        module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
-    module.no_log_values.update(censored_forms(module.params["api_token"]))  # the token as sent, without whitespace around it
-    try:
-        with cancel_on_signals() as clock:
-            result = run(module.params, module.check_mode, clock)
-    except TaskFailed as failed:
-        module.fail_json(**failed.result())
-    module.exit_json(**result)
+    module_main(argument_spec(), run, argument_rules())
 
 
 if __name__ == "__main__":

@@ -121,17 +121,16 @@ retention:
     cost_line: "kept 1 snapshot (2.300 GB): 0.0274 EUR a month net, 0.0326 gross; ..."
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE, ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES, hold_reason, plan_retention, retention_rules
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_view
 from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
-from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_description, check_labels, check_server
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
 
@@ -218,15 +217,7 @@ def run(params):
 
 def main():
     """Build the module, list, report."""
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if HCLOUD_IMPORT_ERROR:
-        module.fail_json(msg=MISSING_HCLOUD_MESSAGE, exception=HCLOUD_IMPORT_ERROR)
-    module.no_log_values.update(censored_forms(module.params["api_token"]))  # the token as sent, without whitespace around it
-    try:
-        result = run(module.params)
-    except TaskFailed as failed:
-        module.fail_json(**failed.result())
-    module.exit_json(changed=False, **result)
+    module_main(argument_spec(), lambda params, _check_mode, _clock: {"changed": False, **run(params)})
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import Installed, user_env  # pylint: disable=import-error
 
 CONFIG = Path(__file__).with_name("galaxy-importer.cfg")
-PLUGINS = {("module", "snapshot"), ("module", "snapshot_info"), ("lookup", "servers")}
+PLUGINS = {("module", "snapshot"), ("module", "snapshot_info"), ("module", "rollback"), ("module", "scratch_server"), ("lookup", "servers")}
 
 
 def test_galaxy_importer_accepts_the_tarball_without_a_warning(tools, tarball, tmp_path):

@@ -12,7 +12,18 @@ import observe
 from harness import Bench, PlaybookRun, RunningPlaybook
 
 # The counts that must be zero for a run to pass.
-INVARIANTS = ("duplicates", "wrongly_deleted", "check_writes", "leaks", "silent_failures", "left_off")
+INVARIANTS = (
+    "duplicates",
+    "wrongly_deleted",
+    "check_writes",
+    "leaks",
+    "silent_failures",
+    "left_off",
+    "wrong_rebuilds",
+    "repeated_rebuilds",
+    "protected_touched",
+    "leaked_scratch",
+)
 
 
 @dataclass
@@ -28,6 +39,11 @@ class Outcome:
     silent_failures: int = 0  # runs that failed a server, or were meant to fail, and exited 0 all the same
     cancellations: int = 0  # signals sent to a running playbook (SIGINT, SIGTERM, SIGKILL)
     left_off: int = 0  # servers that were running and are off at the end
+    rebuilds: int = 0  # rebuild_server actions at the end (rollbacks)
+    wrong_rebuilds: int = 0  # servers rebuilt from an image that was not their own snapshot (or the one allowed), or not to be rebuilt
+    repeated_rebuilds: int = 0  # rebuilds beyond one per rollback request (a lost answer sent again, a rerun restoring again)
+    protected_touched: int = 0  # writes to a protected snapshot or a rebuild-protected server, or their protection changed
+    leaked_scratch: int = 0  # a restore drill's scratch servers still there after the run that should remove them
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 

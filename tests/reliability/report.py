@@ -19,6 +19,8 @@ HEADER = (
     "token leaks",
     "failed runs that exited 0",
     "cancellations / servers left off",
+    "rebuilds / wrong image / repeated / protected touched",
+    "scratch servers leaked",
 )
 
 
@@ -45,6 +47,8 @@ def _line(label: str, rows: list[Row]) -> str:
         str(sum(row.total("leaks") for row in rows)),
         str(sum(row.total("silent_failures") for row in rows)),
         f"{sum(row.total('cancellations') for row in rows)} / {sum(row.total('left_off') for row in rows)}",
+        " / ".join(str(sum(row.total(name) for row in rows)) for name in ("rebuilds", "wrong_rebuilds", "repeated_rebuilds", "protected_touched")),
+        str(sum(row.total("leaked_scratch") for row in rows)),
     ]
     return "| " + " | ".join(cells) + " |"
 

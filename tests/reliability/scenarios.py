@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 import scenarios_cancel
 import scenarios_credentials
+import scenarios_drill
 import scenarios_faults
 import scenarios_locks
 import scenarios_operated
 import scenarios_real_api
+import scenarios_restore
 import scenarios_retention
 import scenarios_safety
 import scenarios_steady
@@ -67,6 +69,8 @@ SCENARIOS = (
     Scenario(25, "credentials", "credentials as people keep them: vault, module_defaults, env; odd tokens", scenarios_credentials.credentials, 18, fast=True),
     Scenario(26, "hostile-endpoints", "hostile endpoints refused before any request", scenarios_credentials.hostile_endpoints_refused, 15, fast=True),
     Scenario(27, "exit-status", "exit status and recap: every failure kind, 3 playbooks", scenarios_operated.exit_status, 60, fast=True),
+    Scenario(28, "rollback", "rollback: own snapshot only, lost answer rebuilds once, rerun, protected untouched", scenarios_restore.rollback, 30),
+    Scenario(29, "drill-cancel", "restore drill cancelled: SIGINT, SIGTERM, killed; rerun leaves no scratch server", scenarios_drill.drill_cancel, 60),
 )
 
 

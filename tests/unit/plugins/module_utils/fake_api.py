@@ -21,7 +21,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import p
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ACTIONS_ID_CAP = 25  # GET /actions?id= answers the first 25 ids only, as the real API does
-WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action", "label_image", "label_server"})
+WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action", "label_image", "label_server", "convert_backup"})
 SERVER_LABEL = "lockaware.hcloud/server"
 
 
@@ -85,8 +85,9 @@ def make_image(
     image_type="snapshot",
     managed=False,
     server_name="web1",
+    bound_to=None,
 ):
-    """An image as the API returns it."""
+    """An image as the API returns it (``bound_to``: the server of a backup)."""
     labels = dict(labels or {})
     if managed:
         labels["lockaware.hcloud/managed"] = "true"
@@ -102,7 +103,16 @@ def make_image(
         "created_from": {"id": server_id, "name": server_name} if server_id is not None else None,
         "protection": {"delete": protected},
         "labels": labels,
+        "bound_to": bound_to,
     }
+
+
+def make_backup(image_id, server_id=42, created=NOW, status="available", protected=False, server_name="web1"):
+    """An automatic backup of a server, as the API returns it."""
+    description = f"{server_name}-{created:%Y%m%d%H%M%S}" if isinstance(created, datetime.datetime) else None
+    return make_image(
+        image_id, server_id, status, description, created=created, protected=protected, image_type="backup", server_name=server_name, bound_to=server_id
+    )
 
 
 def make_action(action_id, command="create_image", status="running", progress=0, error=None, started=NOW):
@@ -119,9 +129,10 @@ def make_action(action_id, command="create_image", status="running", progress=0,
     }
 
 
-def make_server(server_id=42, name="web1", status="running"):
+def make_server(server_id=42, name="web1", status="running", backup_window=None, server_type="cx22", location="fsn1"):
     """A server as the API returns it (only the keys the task reads)."""
-    return {"id": server_id, "name": name, "status": status, "labels": {}}
+    server = {"id": server_id, "name": name, "status": status, "labels": {}, "backup_window": backup_window}
+    return dict(server, server_type={"name": server_type}, location={"name": location})
 
 
 def parse_selector(selector):
@@ -193,6 +204,7 @@ class FakeApi:
         self.create_failures = []
         self.create_action_errors = []  # per accepted create_image: the error its action ends in (None: success)
         self.delete_failures = {}
+        self.convert_failures = {}  # image ID: a PlannedFailure for convert_backup (applied or not)
         # GET /pricing: the ``pricing`` object, unless ``pricing_failure`` (an exception) makes the read fail
         self.pricing_failure = None
         self.prices = {"currency": "EUR", "image": {"price_per_gb_month": {"net": "0.0119000000", "gross": "0.0141610000"}}}
@@ -279,6 +291,30 @@ class FakeApi:
     def unlabelled_managed(self):
         self._record("unlabelled_managed")
         return self._snapshots(f"lockaware.hcloud/managed,!{SERVER_LABEL}", None)
+
+    def backups(self, server_id, since=None):
+        """The server's backups (every backup of the project with ``server_id`` None), newest first."""
+        self._record("backups", server_id)
+        found = [
+            copy.deepcopy(image)
+            for image in self.images.values()
+            if image["type"] == "backup" and server_id in (None, image.get("bound_to")) and created_after(image, since)
+        ]
+        return sorted(found, key=lambda image: (image["created"], image["id"]), reverse=True)
+
+    def convert_backup(self, image_id, description, labels):
+        self._record("convert_backup", image_id, description, dict(labels))
+        failure = self.convert_failures.pop(image_id, None)
+        if failure is not None and failure.meanwhile is not None:
+            failure.meanwhile(self)
+        if failure is not None and not failure.applied:
+            raise failure.exc
+        if image_id not in self.images:
+            raise not_found("image")
+        self.images[image_id].update(type="snapshot", bound_to=None, description=description, labels=dict(labels))
+        if failure is not None:
+            raise failure.exc
+        return copy.deepcopy(self.images[image_id])
 
     def label_image(self, image_id, labels):
         self._record("label_image", image_id, dict(labels))
@@ -434,10 +470,14 @@ class FakeTransport:
             if int(parts[1]) not in api.servers:
                 raise not_found("server")
             return {"server": api.current_server(int(parts[1]))}
+        if method == "GET" and parts == ["images"] and params.get("type") == "backup":
+            return one_page("images", api.backups(params.get("bound_to")))
         if method == "GET" and parts == ["images"]:
             return one_page("images", api.snapshots(params.get("label_selector")))
         if method == "PUT" and parts[0] == "servers":
             return {"server": api.label_server(int(parts[1]), body["labels"])}
+        if method == "PUT" and parts[0] == "images" and body.get("type") == "snapshot":
+            return {"image": api.convert_backup(int(parts[1]), body["description"], body["labels"])}
         if method == "PUT" and parts[0] == "images":
             return {"image": api.label_image(int(parts[1]), body["labels"])}
         if method == "GET" and parts[0] == "images":

@@ -72,7 +72,7 @@ def test_every_server_gets_its_snapshot_and_the_summary_counts_them(fleet):
     fake, connections, run = fleet
     result = run(["web1", "web2", "db1"]).run()
     assert [entry["server"] for entry in result["results"]] == ["web1", "web2", "db1"]
-    assert result["summary"] == {"created": 3, "adopted": 0, "unchanged": 0, "skipped": 0, "deleted": 0, "failed": 0}
+    assert result["summary"] == {"created": 3, "converted": 0, "adopted": 0, "unchanged": 0, "skipped": 0, "deleted": 0, "failed": 0}
     assert result["changed"] is True
     assert result["failed_servers"] == []
     assert result["msg"] == "3 created of 3 servers"
@@ -138,7 +138,7 @@ def test_no_servers_is_an_empty_result():
     assert result == {
         "changed": False,
         "results": [],
-        "summary": dict.fromkeys(("created", "adopted", "unchanged", "skipped", "deleted", "failed"), 0),
+        "summary": dict.fromkeys(("created", "converted", "adopted", "unchanged", "skipped", "deleted", "failed"), 0),
         "failed_servers": [],
         "msg": "no servers given",
     }

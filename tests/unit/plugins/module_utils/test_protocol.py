@@ -25,6 +25,7 @@ from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_a
     FakeClock,
     FakeRateLimit,
     FakeTransport,
+    make_backup,
     make_image,
     make_server,
 )
@@ -35,7 +36,13 @@ PROTOCOL_METHODS = sorted(name for name, member in vars(SnapshotApi).items() if 
 def project():
     """The same small project for every implementation."""
     servers = [make_server(42, "web1"), make_server(7, "42"), make_server(8, "db1", status="off")]
-    images = [make_image(1, managed=True, labels={"series": "nightly"}), make_image(2, server_id=8, server_name="db1"), make_image(3, status="creating")]
+    images = [
+        make_image(1, managed=True, labels={"series": "nightly"}),
+        make_image(2, server_id=8, server_name="db1"),
+        make_image(3, status="creating"),
+        make_backup(4),
+        make_backup(5, server_id=8, server_name="db1"),
+    ]
     return FakeApi(servers=servers, images=images)
 
 
@@ -97,6 +104,7 @@ def script(api):
         "running": api.running_actions(42),
         "image": api.image(1),
         "no image": api.image(999),
+        "backups": [image["id"] for image in api.backups(42)],
     }
     for value, error in (("ghost", ServerNotFound), ("42", AmbiguousServer)):
         with pytest.raises(error) as raised:
@@ -107,6 +115,8 @@ def script(api):
     answers["action polled"] = {key: api.action(action["id"])[key] for key in ("id", "command", "status")}
     answers["protect"] = api.protect_image(image["id"])["command"]
     answers["power"] = api.server_action(8, "poweron")["command"]
+    converted = api.convert_backup(4, "web1-kept", {"lockaware.hcloud/managed": "true"})
+    answers["converted"] = {key: converted[key] for key in ("id", "type", "bound_to", "description", "labels")}
     api.delete_image(2)
     answers["after delete"] = api.image(2)
     return answers
@@ -117,5 +127,7 @@ def test_the_implementations_agree():
     reference = answers.pop("FakeApi")
     assert reference["server by ID"]["name"] == "db1"
     assert reference["snapshots by label"] == [1]
+    assert reference["backups"] == [4]
+    assert reference["converted"] == {"id": 4, "type": "snapshot", "bound_to": None, "description": "web1-kept", "labels": {"lockaware.hcloud/managed": "true"}}
     for name, answer in answers.items():
         assert answer == reference, name

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils import _module_main
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, FakeRateLimit, FakeTransport
@@ -52,7 +53,7 @@ def run_main(monkeypatch, module, fake, args, check_mode=False):
         transports.append(FakeTransport(fake))
         return HcloudApi(transports[-1], FakeRateLimit(), clock=FakeClock())
 
-    monkeypatch.setattr(module, "AnsibleModule", module_class(args, check_mode))
+    monkeypatch.setattr(_module_main, "AnsibleModule", module_class(args, check_mode))
     monkeypatch.setattr(HcloudApi, "connect", classmethod(connect))
     with pytest.raises(ModuleExit) as exited:
         module.main()

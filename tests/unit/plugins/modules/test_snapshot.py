@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils import _module_main
 from ansible_collections.lockaware.hcloud.plugins.modules import snapshot
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeApi, make_image, make_server
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.modules.module_harness import run_main
@@ -20,7 +21,7 @@ def fake_fixture():
 
 def test_main_declares_server_and_servers_exclusive_and_check_mode(monkeypatch, fake):
     run_main(monkeypatch, snapshot, fake, {"api_token": TOKEN, "server": "web1"})
-    built = snapshot.AnsibleModule.built_with
+    built = _module_main.AnsibleModule.built_with
     assert built["required_one_of"] == [("server", "servers")]
     assert built["mutually_exclusive"] == [("server", "servers")]
     assert built["supports_check_mode"] is True

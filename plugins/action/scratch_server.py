@@ -1,0 +1,30 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``lockaware.hcloud.scratch_server`` on the controller, in the worker process: the module's own code, no new interpreter.
+
+The options, their documentation and the code live in ``plugins/modules/scratch_server.py``; a task delegated to a
+host other than the controller runs that module there.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import cancel_on_signals
+from ansible_collections.lockaware.hcloud.plugins.modules import scratch_server
+from ansible_collections.lockaware.hcloud.plugins.plugin_utils.in_process import InProcessAction
+
+
+class ActionModule(InProcessAction):
+    """Restore a snapshot onto a scratch server, or delete scratch servers (see ``ansible-doc lockaware.hcloud.scratch_server``)."""
+
+    MODULE = "lockaware.hcloud.scratch_server"
+
+    def argument_spec(self) -> dict:
+        return scratch_server.argument_spec()
+
+    def argument_rules(self) -> dict:
+        return scratch_server.argument_rules()
+
+    def work(self, params: dict, check_mode: bool) -> dict:
+        # ansible-core ends a worker at once on SIGINT and SIGTERM: a scratch server being made is deleted first (``_cancel``).
+        with cancel_on_signals() as clock:
+            return scratch_server.run(params, check_mode, clock)
