@@ -19,6 +19,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, pass_lock
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import UNPACED, Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record import (
     LEAVE,
     POWER_LABEL,
@@ -62,8 +63,11 @@ class PowerCycle:
     the body failed or the run was cancelled. A failure of the body is reported as such, not as the power-on after it.
     """
 
-    def __init__(self, api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, report: PowerReport | None = None) -> None:
+    def __init__(
+        self, api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, pacing: Pacing, report: PowerReport | None = None
+    ) -> None:
         self._api = api
+        self._pacing = pacing
         self._server = server
         self._options = options
         self._lock = lock
@@ -132,7 +136,7 @@ class PowerCycle:
                 running = self._api.current_server(self._server["id"])["status"] == "running"
             if not running:
                 # Whatever on_locked says, a server we shut down is powered on again: wait for the snapshot action to end.
-                power_on(self._api, self._server, Deadline(patience, clock=clock), self._lock, clock, f"powering server {self._name} on again")
+                power_on(self._api, self._server, Deadline(patience, clock=clock), self._lock, clock, f"powering server {self._name} on again", self._pacing)
                 self.report.powered_on = True
         except Exception as failed:
             first = f"{failure_message(exc)}; then " if isinstance(exc, Exception) else ""
@@ -145,7 +149,7 @@ class PowerCycle:
             self.warnings.append(f"{failure_message(failed)}; the next run of this task removes it")
 
     def _run(self, command: str, deadline: Deadline, clock: Clock) -> None:
-        wait_for_action(self._api, self._api.server_action(self._server["id"], command), deadline, sleep=clock.sleep)
+        wait_for_action(self._api, self._api.server_action(self._server["id"], command), deadline, sleep=clock.sleep, pacing=self._pacing)
 
     def _wait_until_off(self, deadline: Deadline) -> bool:
         backoff = poll_backoff()
@@ -155,7 +159,7 @@ class PowerCycle:
         return True
 
 
-def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, clock: Clock, step: str) -> None:
+def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, clock: Clock, step: str, pacing: Pacing = UNPACED) -> None:
     """Wait for the server's lock (the snapshot action), then power it on; a ``locked`` answer waits again.
 
     A fleet's view of the running actions may predate the snapshot this run started: the API's ``locked`` says so.
@@ -165,7 +169,7 @@ def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, 
         pass_lock(api, server, "wait", lock_deadline, lock, clock.sleep)
         try:
             with doing(step):
-                wait_for_action(api, api.server_action(server["id"], "poweron"), Deadline(ACTION_PATIENCE, clock=clock), sleep=clock.sleep)
+                wait_for_action(api, api.server_action(server["id"], "poweron"), Deadline(ACTION_PATIENCE, clock=clock), sleep=clock.sleep, pacing=pacing)
             return
         except Exception as exc:
             if error_code(exc) != "locked" or not sleep_until_next(backoff, lock_deadline, clock.sleep):
@@ -184,7 +188,7 @@ class PowerRecovery:
     skip_msg: str = ""  # the task's msg when it is skipped for another reason than a running action
 
 
-def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, check_mode: bool) -> PowerRecovery:
+def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, pacing: Pacing, check_mode: bool) -> PowerRecovery:
     """Power on a server an interrupted run of this collection left off (it carries the mark); check mode only says so.
 
     The snapshot action of that run may still be running: it is waited for as ``on_locked`` and ``lock_timeout``
@@ -203,7 +207,7 @@ def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockRe
         return PowerRecovery(server=server)
     if check_mode:
         return _predict_recovery(api, server, lock)
-    return _recover(api, server, options, lock, clock)
+    return _recover(api, server, options, lock, clock, pacing)
 
 
 def _why(server: dict) -> str:
@@ -221,7 +225,7 @@ def _predict_recovery(api: Any, server: dict, lock: LockReport) -> PowerRecovery
     return PowerRecovery(server=dict(server, status="running"), report=report, note=note, warnings=[note])
 
 
-def _recover(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock) -> PowerRecovery:
+def _recover(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, pacing: Pacing) -> PowerRecovery:
     """Wait for the marked server's lock (or leave it to a live run), power it on, take the mark away."""
     name, why = server["name"], _why(server)
     report = PowerReport(initial_status="off", recovered=True, left_off_since=marked_since(server))
@@ -236,7 +240,7 @@ def _recover(api: Any, server: dict, options: SnapshotOptions, lock: LockReport,
         return PowerRecovery(
             server=server, report=report, warnings=[f"{why}; it is locked and on_locked=skip: {stays_off(name)}"], skipped_for=passed.skipped_for
         )
-    power_on(api, server, deadline, lock, clock, f"powering server {name} on again ({why})")
+    power_on(api, server, deadline, lock, clock, f"powering server {name} on again ({why})", pacing)
     report.powered_on = True
     with doing(f"removing the label {POWER_LABEL} from server {name}"):
         unmark(api, server["id"])

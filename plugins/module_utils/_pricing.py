@@ -11,6 +11,7 @@ price is unknown and why, and gives the sizes alone.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,28 @@ class StoragePrice:
     def as_result(self) -> dict:
         """``price_per_gb_month`` (``{net, gross}`` or null), ``currency`` and ``price_unknown`` (null when known)."""
         return {"price_per_gb_month": self.per_gb_month, "currency": self.currency, "price_unknown": self.problem}
+
+
+class PricingOnce:
+    """``GET /pricing`` once for a whole run, shared by its tasks (a fleet of one too); a failure is kept as well."""
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+        self._lock = threading.Lock()
+        self._read: tuple | None = None  # (pricing, None) or (None, the exception)
+
+    def pricing(self) -> dict:
+        """The ``pricing`` object, read on the first call; raises that read's failure on every call."""
+        with self._lock:
+            if self._read is None:
+                try:
+                    self._read = (self._api.pricing(), None)
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    self._read = (None, exc)
+            pricing, failure = self._read
+        if failure is not None:
+            raise failure
+        return pricing
 
 
 def read_price(api: Any) -> StoragePrice:

@@ -24,6 +24,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup impo
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, locked_message
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL, is_live_snapshot_of, label_selector, newest_first, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
     ADOPT,
     UNCHANGED,
@@ -67,8 +68,9 @@ class TaskState:
 class SnapshotTask:
     """Create (or delete) the snapshot of one server that the options describe."""
 
-    def __init__(self, api: SnapshotApi, options: SnapshotOptions, check_mode: bool = False, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, api: SnapshotApi, options: SnapshotOptions, check_mode: bool = False, clock: Clock = SYSTEM_CLOCK, pacing: Pacing | None = None) -> None:
         self.api = api
+        self.pacing = pacing or Pacing()  # a fleet's run hands every task its one pacing (``_fleet``)
         self.options = options
         self.check_mode = check_mode
         self.clock = clock
@@ -110,9 +112,12 @@ class SnapshotTask:
     def _deadline(self, seconds: float | None) -> Deadline:
         return Deadline(seconds, clock=self.clock)
 
+    def _wait_for_snapshot(self, image: dict, **given: Any) -> tuple[dict, dict | None]:
+        return wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep, pacing=self.pacing, **given)
+
     def _recover_power(self) -> bool:
         """Power on the server if an interrupted run of this collection left it off (``_power_record``); False: skip."""
-        recovery = recover_power(self.api, self.server, self.options, self.lock, self.clock, self.check_mode)
+        recovery = recover_power(self.api, self.server, self.options, self.lock, self.clock, self.pacing, self.check_mode)
         self.server = recovery.server
         self.state.power = recovery.report
         # Powering on a server an interrupted run left off is a change (check mode: it would be), whatever the snapshot.
@@ -154,11 +159,11 @@ class SnapshotTask:
         self.state.msg = f"adopted snapshot {image['id']} ({brief(image['description'])}) of server {self._name}, which is being created"
         if self.options.wait and not self.check_mode:
             with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
-                self.state.snapshot = wait_for_snapshot(self.api, image, self._deadline(self.options.wait_timeout), sleep=self.clock.sleep)[0]
+                self.state.snapshot = self._wait_for_snapshot(image)[0]
 
     def _from_backup(self) -> bool:
         """Convert the server's newest fitting backup (``_from_backup``); True when done or skipped for want of one."""
-        conversion = BackupConversion(self.api, self.server, self.options, self.clock.now(), self.check_mode).run()
+        conversion = BackupConversion(self.api, self.server, self.options, self.clock.now(), self.check_mode, self.pacing).run()
         if conversion.image is None and self.options.on_no_backup == "skip":
             self._skip([], f"skipped server {self._name}: {conversion.missing}")
         elif conversion.image is None:
@@ -197,7 +202,7 @@ class SnapshotTask:
         if not self.options.shutdown:
             sent = self._create()
         else:
-            cycle = PowerCycle(self.api, self.server, self.options, self.lock, self.clock, self.state.power)
+            cycle = PowerCycle(self.api, self.server, self.options, self.lock, self.clock, self.pacing, self.state.power)
             self.state.power = cycle.report
             try:
                 with cycle:
@@ -213,7 +218,7 @@ class SnapshotTask:
 
     def _create(self) -> Sent:
         description = new_description(self.options, self.server, self.clock.now())
-        protocol = CreateProtocol(self.api, self.server, self.options, self.lock, self.clock)
+        protocol = CreateProtocol(self.api, self.server, self.options, self.lock, self.clock, self.pacing)
         contended = False
         while True:
             labels = dict(self.options.labels, **series_labels(self.server["id"]), **{REQUEST_LABEL: uuid.uuid4().hex[:20]})
@@ -227,9 +232,7 @@ class SnapshotTask:
                 return sent
             try:
                 with doing(f"waiting for snapshot {image['id']} of server {self._name}"):
-                    image, action = wait_for_snapshot(
-                        self.api, image, self._deadline(self.options.wait_timeout), action=sent.action, sleep=self.clock.sleep, look=self._look_in_series
-                    )
+                    image, action = self._wait_for_snapshot(image, action=sent.action, look=self._look_in_series)
                 break
             except ActionFailed as exc:
                 if (exc.failure or {}).get("code") != "locked":
@@ -247,7 +250,8 @@ class SnapshotTask:
 
     def _protect(self, image: dict) -> None:
         with doing(f"protecting snapshot {image['id']} of server {self._name}"):
-            wait_for_action(self.api, self.api.protect_image(image["id"]), self._deadline(ACTION_PATIENCE), sleep=self.clock.sleep)
+            wait_for_action(self.api, self.api.protect_image(image["id"]), self._deadline(ACTION_PATIENCE), sleep=self.clock.sleep, pacing=self.pacing)
+            self.pacing.pay_image_read(image["id"])
             self.state.snapshot = self.api.image(image["id"]) or image
 
     # rotation and deletion --------------------------------------------------------------------------------

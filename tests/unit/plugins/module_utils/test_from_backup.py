@@ -14,11 +14,13 @@ import pytest
 from hcloud import APIException
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup import SOURCE_LABEL, backup_since, pick_backup, unfit_reason
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
@@ -319,7 +321,7 @@ def test_a_mixed_fleet_converts_from_one_listing_of_backups_and_creates_only_whe
 def test_a_listing_of_backups_serves_every_task_whose_snapshot_listing_began_before_it(clock):
     fake = FakeApi(servers=[WITH_BACKUPS, make_server(7, "db1", backup_window="22-02")], images=[make_backup(1), make_backup(2, server_id=7)], now=clock.now)
     transport = FakeTransport(fake)
-    shared = SharedReads(HcloudApi(transport, FakeRateLimit(), clock=clock), clock=clock, fleet_size=3)
+    shared = SharedReads(HcloudApi(transport, FakeRateLimit(), clock=clock), RequestBudget(clock=clock), clock)
     first, second, later = (FleetTaskApi(HcloudApi(FakeTransport(fake), FakeRateLimit(), clock=clock), shared) for _task in range(3))
     first.snapshots(None)
     second.snapshots(None)
