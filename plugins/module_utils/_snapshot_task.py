@@ -37,11 +37,9 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerCycle, PowerReport, recover_power
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, plan_retention
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import PROTECTED_MEANWHILE, describe_rules, retention_view, settle
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
-from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import in_series, rotation_series
-from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils._series import plan_series, read_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import ACTION_PATIENCE, SYSTEM_CLOCK, Clock, Deadline
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import diff_view, task_view
 
@@ -292,14 +290,8 @@ class SnapshotTask:
             with doing(f"listing the snapshot series of server {self._name} for rotation"):
                 listing = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
         self._series_read = [image for image in listing if is_live_snapshot_of(image, self.server["id"])]
-        current = self._rotation_subject() or {}
-        series = [
-            image
-            for image in rotation_series(listing, current or None)
-            if in_series(image, self.server["id"], self.options.labels) and hold_reason(image) != "marked deleted"
-        ]
-        new_id = current.get("id") if any(image["id"] == current.get("id") for image in series) else None
-        plan = plan_retention(series, rules, new_id)
+        planned = plan_series(listing, self.server["id"], self.options.labels, rules, self._rotation_subject())
+        plan, series, new_id = planned.plan, planned.series, planned.new_id
         by_id = {image["id"]: image for image in series}
         doomed = [by_id[image_id] for image_id in plan["delete"]]
         price, backups = read_price(self.api), read_backup_cost(self.api, self.server)

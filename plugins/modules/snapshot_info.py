@@ -128,9 +128,9 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
 from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES, hold_reason, plan_retention
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_view
-from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils._series import plan_series, read_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_info_params, check_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
 
@@ -180,8 +180,8 @@ def retention_plan(api, params, rules):
     labels = check_labels(params["labels"])
     server_id = api.server(params["server"])["id"]
     listing = read_series(api, server_id, labels, check_mode=True)  # check mode: earlier versions' snapshots counted, not labelled
-    series = [image for image in listing if hold_reason(image) != "marked deleted"]
-    return retention_view(rules, plan_retention(series, rules), series, read_price(api))
+    planned = plan_series(listing, server_id, labels, rules)
+    return retention_view(rules, planned.plan, planned.series, read_price(api))
 
 
 def run(params):
