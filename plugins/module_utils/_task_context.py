@@ -30,7 +30,7 @@ class TaskContext:
     clock: Clock
     lock: LockReport = field(default_factory=LockReport)
     server: dict = field(default_factory=dict)
-    _series: list[dict] | None = None  # the series, read once this run's snapshot was made (``series``)
+    _series: list[dict] | None = field(default=None, init=False, repr=False)  # read once this run's snapshot was made (``series``)
 
     @property
     def name(self) -> str:
