@@ -77,7 +77,7 @@ def fleet_member_view(result: dict, server: str, seconds: float, failed: bool | 
 
 
 def task_view(state: Any, lock: dict) -> dict:
-    """A single server's result, from the task's state (``_snapshot_task.TaskState``) and its ``lock`` view."""
+    """A single server's result, from the task's state (``_task_state.TaskState``) and its ``lock`` view."""
     result: dict[str, Any] = {
         "changed": state.changed,
         "outcome": state.outcome,

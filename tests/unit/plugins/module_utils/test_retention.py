@@ -19,11 +19,10 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import
     plan_cost,
     plan_retention,
     plan_series_retention,
-    retention_rules,
     storage_cost,
 )
 from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import choose_deletions, in_series
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, retention_rules
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import make_image
 
 UTC = datetime.timezone.utc
