@@ -66,8 +66,8 @@ class BackupsFamily:
     @operation
     def run_backup_window(self, reference: str | int) -> tuple[Action | None, Image | None]:
         """Take a server's automatic backup now, as its backup window does: another client's ``create_image`` of type
-        ``backup`` (it waits for a running action, and locks the server while it runs); once it is made, the server
-        keeps its seven newest backups. The server must have backups enabled."""
+        ``backup`` (it locks the server while it runs; a server locked already answers 423, where the daily window
+        waits); once it is made, the server keeps its seven newest backups. The server must have backups enabled."""
         server = self.server_lookup.find_server(reference)
         if server.backup_window is None:
             raise errors.invalid_field("server", f"server {server.name} has no backups enabled: enable_backup first")

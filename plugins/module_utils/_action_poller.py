@@ -7,12 +7,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import poll_backoff
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Clock, poll_backoff, remaining_time
 
 # GET /actions?id= answers at most this many actions (the real API; hcloud-go chunks by 25 too).
 ACTIONS_PER_REQUEST = 25
@@ -46,7 +45,7 @@ class ActionPoller:
     An id missing from an answer is read on its own (``GET /actions/{id}``). A single action is read on its own too.
     """
 
-    def __init__(self, api: HcloudApi, budget: RequestBudget, clock: Callable[[], float]) -> None:
+    def __init__(self, api: HcloudApi, budget: RequestBudget, clock: Clock) -> None:
         self._api = api
         self._budget = budget
         self._clock = clock
@@ -131,20 +130,12 @@ class ActionPoller:
 
     def _schedule(self, action_id: int, now: float) -> None:
         """When to read the action again: at its estimated end, or by its backoff when progress tells nothing."""
-        estimate = self._estimate(action_id)
-        if estimate == float("inf"):
+        action = self._actions[action_id]
+        estimate = remaining_time(self._first.get(action_id), self._clock(), action.get("progress") or 0)
+        if estimate is None:
             backoff = self._backoffs.setdefault(action_id, poll_backoff())
             self._next[action_id] = now + backoff.next_delay()
         else:
             self._backoffs.pop(action_id, None)
             self._next[action_id] = now + min(ESTIMATE_CAP, max(poll_backoff().initial, ESTIMATE_SHARE * estimate))
         self._due = min(self._due, self._next[action_id])
-
-    def _estimate(self, action_id: int) -> float:
-        """Seconds until the action should end by its progress since its first reading (inf when unknown)."""
-        action, first = self._actions[action_id], self._first.get(action_id)
-        progress = action.get("progress") or 0
-        if first is None or progress <= first[1] or progress >= 100:
-            return float("inf")
-        elapsed = self._clock() - first[0]
-        return (100 - progress) * elapsed / (progress - first[1])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import StepFailed, brief
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import UNPACED, Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline, ProgressPacer, poll_backoff, sleep_until_next, sleep_within
 
 
@@ -57,14 +58,16 @@ def describe_actions(actions: list[dict]) -> str:
     return "; ".join(describe_action(action) for action in actions) or "an action the API does not list"
 
 
-def wait_for_action(api: Any, action: dict, deadline: Deadline, sleep: Callable[[float], None] = time.sleep, backoff: Backoff | None = None) -> dict:
-    """Poll an action until it is no longer running; returns it, raises ``ActionFailed`` or ``WaitTimedOut``."""
-    pacer = ProgressPacer(backoff or poll_backoff(), deadline.now)
-    # An API whose reads are shared (a fleet's poller) is looked at often: the poller decides when to ask the API.
-    tick = getattr(api, "poll_tick", None)
+def wait_for_action(
+    api: Any, action: dict, deadline: Deadline, sleep: Callable[[float], None] = time.sleep, backoff: Backoff | None = None, pacing: Pacing = UNPACED
+) -> dict:
+    """Poll an action until it is no longer running; returns it, raises ``ActionFailed`` or ``WaitTimedOut``.
+
+    ``pacing`` with a tick (a fleet's, whose action poller decides when to ask the API) looks at the action that often.
+    """
+    pacer = ProgressPacer(backoff or poll_backoff(), deadline.clock)
     while action["status"] == "running":
-        delay = pacer.next_delay(action.get("progress"))
-        if not sleep_within(deadline, delay if tick is None else min(delay, tick), sleep):
+        if not sleep_within(deadline, pacing.poll_delay(pacer.next_delay(action.get("progress"))), sleep):
             raise WaitTimedOut(f"{describe_action(action)} was still running after {deadline.seconds:g} s", last=action)
         action = api.action(action["id"])
     if action["status"] == "error":
@@ -80,6 +83,7 @@ def wait_for_snapshot(
     sleep: Callable[[float], None] = time.sleep,
     backoff: Backoff | None = None,
     look: Callable[[int], dict | None] | None = None,
+    pacing: Pacing = UNPACED,
 ) -> tuple[dict, dict | None]:
     """Wait until a snapshot is available; returns ``(image, action)``.
 
@@ -87,16 +91,21 @@ def wait_for_snapshot(
     snapshot the server's running ``create_image`` action for it, when one is listed. Then the image is read until
     it is available; a status other than ``creating`` or ``available`` ends the wait at once (``SnapshotFailed``).
     ``look``, if given, is a read made after the action ended anyway (the series rotation reads): the image as it
-    shows there is taken first, and ``GET /images/{id}`` is read only when it is not there or not yet available.
+    shows there is taken first, and ``GET /images/{id}`` is read only when it is not there or not yet available
+    (a read again is a poll, paid as ``pacing`` says).
     """
     backoff = backoff or poll_backoff()
     if action is None:
         action = creating_action(api, image)
     if action is not None:
-        action = wait_for_action(api, action, deadline, sleep, backoff)
+        action = wait_for_action(api, action, deadline, sleep, backoff, pacing)
     seen = look(image["id"]) if look is not None else None
     while True:
-        current = seen if seen is not None and seen.get("status") == "available" else api.image(image["id"])
+        if seen is not None and seen.get("status") == "available":
+            current = seen
+        else:
+            pacing.pay_image_read(image["id"])
+            current = api.image(image["id"])
         seen = None
         if current is None:
             raise SnapshotVanished(f"snapshot {image['id']} was deleted while it was being created, or its creation failed")

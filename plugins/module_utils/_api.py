@@ -149,10 +149,6 @@ class HcloudApi:
         """The actions now running on a server (what keeps it locked)."""
         return self.get_all(f"/servers/{server_id}/actions", "actions", params={"status": "running"})
 
-    def resend_delay(self) -> float:
-        """No run budget here (the calls of one task, unshared): the create protocol's own backoff paces a resend."""
-        return 0.0
-
     # writes (sent once) -----------------------------------------------------------------------------------
 
     def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:

@@ -16,9 +16,9 @@ A wait never stops asking for good: a run whose waits stopped would never see th
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK, Clock
 
 DEFAULT_POLL_BUDGET = 0.25
 DEFAULT_HOURLY_LIMIT = 3600
@@ -32,7 +32,7 @@ TRICKLE = 1 / 60  # the share of the API's refill the waits may spend below RESE
 class RequestBudget:
     """A token bucket shared by every wait of one run; thread-safe."""
 
-    def __init__(self, share: float = DEFAULT_POLL_BUDGET, rate_limit: Any = None, clock: Callable[[], float] = time.monotonic, burst: float = BURST) -> None:
+    def __init__(self, share: float = DEFAULT_POLL_BUDGET, rate_limit: Any = None, clock: Clock = SYSTEM_CLOCK, burst: float = BURST) -> None:
         if not 0 < share <= 1:
             raise ValueError("the poll budget is a share of the project's rate limit: more than 0, at most 1")
         self.share = share

@@ -25,6 +25,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import 
     newest_first,
 )
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import first_match, identity
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code, is_rate_limited, outcome_unknown
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import READ_PATIENCE, Clock, Deadline, create_retry_backoff, sleep_until_next
@@ -46,8 +47,9 @@ class Sent:
 class CreateProtocol:
     """Sends one create_image request until it is accepted, never applying it twice."""
 
-    def __init__(self, api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock) -> None:
+    def __init__(self, api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, pacing: Pacing) -> None:
         self._api = api
+        self._pacing = pacing
         self._server = server
         self._options = options
         self._lock = lock
@@ -97,9 +99,9 @@ class CreateProtocol:
                 # Time has passed since the last look: another client may have made this snapshot meanwhile.
                 contended = True
                 unknown_outcomes += outcome_unknown(exc)
-                at_least = self._api.rate_limit.seconds_until_next_request() if is_rate_limited(exc) else 0.0
+                at_least = self._pacing.rate_limit_wait() if is_rate_limited(exc) else 0.0
                 if code == "locked":
-                    at_least = max(at_least, self._api.resend_delay())
+                    at_least = max(at_least, self._pacing.resend_delay())
                 deadline = lock_deadline if code == "locked" else retry_deadline
                 if unknown_outcomes > MAX_UNKNOWN_OUTCOMES or not sleep_until_next(backoff, deadline, self._clock.sleep, at_least=at_least):
                     if code == "locked":
@@ -112,7 +114,7 @@ class CreateProtocol:
         if self._options.on_locked != "wait":
             return self._decide_on_lock([action])
         deadline = self._lock_deadline or Deadline(self._options.lock_timeout, clock=self._clock)
-        if not sleep_until_next(self._lock_backoff, deadline, self._clock.sleep, at_least=self._api.resend_delay()):
+        if not sleep_until_next(self._lock_backoff, deadline, self._clock.sleep, at_least=self._pacing.resend_delay()):
             raise LockTimedOut(self._name, [action], self._options.lock_timeout)
         return None
 

@@ -13,13 +13,16 @@ import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import POLL_TICK
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import DEFAULT_POLL_BUDGET, RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_reads import fleet_reads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pool import MAX_CONNECTIONS, bound_connections
 from ansible_collections.lockaware.hcloud.plugins.module_utils._progress import DEFAULT_PROGRESS_INTERVAL, FleetProgress, ProgressTicker
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK, Clock
 from ansible_collections.lockaware.hcloud.plugins.module_utils._views import fleet_member_view, fleet_view, server_diff
@@ -56,12 +59,19 @@ class FleetRun:
         api = connect()
         bound_connections(getattr(api, "client", None), min(MAX_CONNECTIONS, self._concurrency))
         # One budget for every wait of the run: the lock polls, action polls and re-listings of all its servers.
-        budget = RequestBudget(poll_budget, getattr(api, "rate_limit", None), clock)
-        self._shared = SharedReads(api, clock=clock, fleet_size=len(self._servers), budget=budget)
+        rate_limit = getattr(api, "rate_limit", None)
+        budget = RequestBudget(poll_budget, rate_limit, clock)
+        # The waits look at the shared answers every tick; the action poller alone decides when to ask the API.
+        self._pacing = Pacing(rate_limit, budget, tick=POLL_TICK)
+        # The run's one client, and its reads: shared by the servers, or direct for a fleet of one (chosen here, once).
+        self._client = api
+        self._reads = fleet_reads(api, len(self._servers), budget, clock)
 
     def _outcome(self, server: str) -> dict | TaskFailed:
         """The server's result, or its failure (with the result so far)."""
-        task = SnapshotTask(FleetTaskApi(self._shared.api, self._shared), dataclasses.replace(self._options, server=server), self._check_mode, self._clock)
+        task = SnapshotTask(
+            FleetTaskApi(self._client, self._reads), dataclasses.replace(self._options, server=server), self._check_mode, self._clock, self._pacing
+        )
         self._progress.begin(server, task)
         try:
             result = task.run()

@@ -24,6 +24,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._backup_cost impo
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import brief, doing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import has_labels, newest_first, parse_time, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import UNPACED, Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import new_description
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code, outcome_unknown
 
@@ -92,8 +93,9 @@ def snapshot_source(image: dict) -> str:
 class BackupConversion:
     """Turn the server's newest fitting backup into the task's snapshot, or say why there is none."""
 
-    def __init__(self, api: Any, server: dict, options: SnapshotOptions, now: datetime.datetime, check_mode: bool) -> None:
+    def __init__(self, api: Any, server: dict, options: SnapshotOptions, now: datetime.datetime, check_mode: bool, pacing: Pacing = UNPACED) -> None:
         self.api = api
+        self.pacing = pacing
         self.server = server
         self.options = options
         self.since = backup_since(options, now)
@@ -139,6 +141,7 @@ class BackupConversion:
                     return None
                 if not outcome_unknown(exc):
                     raise
+                self.pacing.pay_image_read(backup["id"])
                 image = self.api.image(backup["id"])
                 if image is None:
                     return None

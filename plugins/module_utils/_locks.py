@@ -59,7 +59,7 @@ def wait_until_unlocked(
     the progress of the blocking action (see ``ProgressPacer``).
     """
     backoff = backoff or poll_backoff()
-    pacer, blocking_id = ProgressPacer(backoff, deadline.now), None
+    pacer, blocking_id = ProgressPacer(backoff, deadline.clock), None
     started = deadline.elapsed()
     try:
         while True:
@@ -72,7 +72,7 @@ def wait_until_unlocked(
                 report.waiting_since = deadline.now()
             if actions[0]["id"] != blocking_id:
                 if blocking_id is not None:
-                    pacer = ProgressPacer(backoff, deadline.now)
+                    pacer = ProgressPacer(backoff, deadline.clock)
                 blocking_id = actions[0]["id"]
             if not sleep_within(deadline, pacer.next_delay(actions[0].get("progress")), sleep):
                 raise LockTimedOut(server_name, actions, deadline.seconds)

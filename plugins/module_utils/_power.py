@@ -19,6 +19,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import T
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, pass_lock
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import MANAGED_LABEL
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import UNPACED, Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record import (
     LEAVE,
     POWER_LABEL,
@@ -32,6 +33,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record imp
     unmark,
 )
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
+from ansible_collections.lockaware.hcloud.plugins.module_utils._task_context import TaskContext
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import ACTION_PATIENCE, Clock, Deadline, poll_backoff, sleep_until_next
 
 
@@ -58,15 +60,16 @@ class PowerCycle:
     the body failed or the run was cancelled. A failure of the body is reported as such, not as the power-on after it.
     """
 
-    def __init__(self, api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, report: PowerReport | None = None) -> None:
-        self._api = api
-        self._server = server
-        self._options = options
-        self._lock = lock
-        self._clock = clock
-        self._was_running = server["status"] == "running"
+    def __init__(self, task: TaskContext, report: PowerReport | None = None) -> None:
+        self._task = task
+        self._api = task.api
+        self._server = task.server
+        self._options = task.options
+        self._lock = task.lock
+        self._clock = task.clock
+        self._was_running = task.server["status"] == "running"
         self._marked = False
-        self.report = report or PowerReport(initial_status=server["status"])
+        self.report = report or PowerReport(initial_status=task.server["status"])
         self.skipped_for: list | None = None
         self.warnings: list[str] = []
 
@@ -77,9 +80,7 @@ class PowerCycle:
     def __enter__(self) -> PowerCycle:
         if not self._was_running:
             return self
-        passed = pass_lock(
-            self._api, self._server, self._options.on_locked, Deadline(self._options.lock_timeout, clock=self._clock), self._lock, self._clock.sleep
-        )
+        passed = pass_lock(self._api, self._server, self._options.on_locked, self._task.lock_deadline(), self._lock, self._clock.sleep)
         if passed.skipped_for is not None:
             self.skipped_for = passed.skipped_for
             return self
@@ -128,7 +129,9 @@ class PowerCycle:
                 running = self._api.current_server(self._server["id"])["status"] == "running"
             if not running:
                 # Whatever on_locked says, a server we shut down is powered on again: wait for the snapshot action to end.
-                power_on(self._api, self._server, Deadline(patience, clock=clock), self._lock, clock, f"powering server {self._name} on again")
+                power_on(
+                    self._api, self._server, Deadline(patience, clock=clock), self._lock, clock, f"powering server {self._name} on again", self._task.pacing
+                )
                 self.report.powered_on = True
         except Exception as failed:
             first = f"{failure_message(exc)}; then " if isinstance(exc, Exception) else ""
@@ -141,7 +144,7 @@ class PowerCycle:
             self.warnings.append(f"{failure_message(failed)}; the next run of this task removes it")
 
     def _run(self, command: str, deadline: Deadline, clock: Clock) -> None:
-        wait_for_action(self._api, self._api.server_action(self._server["id"], command), deadline, sleep=clock.sleep)
+        wait_for_action(self._api, self._api.server_action(self._server["id"], command), deadline, sleep=clock.sleep, pacing=self._task.pacing)
 
     def _wait_until_off(self, deadline: Deadline) -> bool:
         backoff = poll_backoff()
@@ -151,7 +154,7 @@ class PowerCycle:
         return True
 
 
-def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, clock: Clock, step: str) -> None:
+def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, clock: Clock, step: str, pacing: Pacing = UNPACED) -> None:
     """Wait for the server's lock (the snapshot action), then power it on; a ``locked`` answer waits again.
 
     A fleet's view of the running actions may predate the snapshot this run started: the API's ``locked`` says so.
@@ -161,7 +164,7 @@ def power_on(api: Any, server: dict, lock_deadline: Deadline, lock: LockReport, 
         pass_lock(api, server, "wait", lock_deadline, lock, clock.sleep)
         try:
             with doing(step):
-                wait_for_action(api, api.server_action(server["id"], "poweron"), Deadline(ACTION_PATIENCE, clock=clock), sleep=clock.sleep)
+                wait_for_action(api, api.server_action(server["id"], "poweron"), Deadline(ACTION_PATIENCE, clock=clock), sleep=clock.sleep, pacing=pacing)
             return
         except Exception as exc:
             if error_code(exc) != "locked" or not sleep_until_next(backoff, lock_deadline, clock.sleep):
@@ -180,14 +183,15 @@ class PowerRecovery:
     skip_msg: str = ""  # the task's msg when it is skipped for another reason than a running action
 
 
-def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock, check_mode: bool) -> PowerRecovery:
+def recover_power(task: TaskContext) -> PowerRecovery:
     """Power on a server an interrupted run of this collection left off (it carries the mark); check mode only says so.
 
     The snapshot action of that run may still be running: it is waited for as ``on_locked`` and ``lock_timeout``
     say. A marked server that is running only loses the mark; one that is neither off nor running is left alone.
     """
+    api, server = task.api, task.server
     step, since, name = recovery_step(server), marked_since(server), server["name"]
-    if step == UNMARK and not check_mode:
+    if step == UNMARK and not task.check_mode:
         with doing(f"removing the label {POWER_LABEL} left on server {name} by an interrupted run"):
             unmark(api, server["id"])
         return PowerRecovery(server=dict(server, labels={key: value for key, value in server["labels"].items() if key != POWER_LABEL}))
@@ -197,9 +201,9 @@ def recover_power(api: Any, server: dict, options: SnapshotOptions, lock: LockRe
         )
     if step != POWER_ON:
         return PowerRecovery(server=server)
-    if check_mode:
-        return _predict_recovery(api, server, lock)
-    return _recover(api, server, options, lock, clock)
+    if task.check_mode:
+        return _predict_recovery(api, server, task.lock)
+    return _recover(task)
 
 
 def _why(server: dict) -> str:
@@ -217,11 +221,12 @@ def _predict_recovery(api: Any, server: dict, lock: LockReport) -> PowerRecovery
     return PowerRecovery(server=dict(server, status="running"), report=report, note=note, warnings=[note])
 
 
-def _recover(api: Any, server: dict, options: SnapshotOptions, lock: LockReport, clock: Clock) -> PowerRecovery:
+def _recover(task: TaskContext) -> PowerRecovery:
     """Wait for the marked server's lock (or leave it to a live run), power it on, take the mark away."""
+    api, server, options, lock, clock = task.api, task.server, task.options, task.lock, task.clock
     name, why = server["name"], _why(server)
     report = PowerReport(initial_status="off", recovered=True, left_off_since=marked_since(server))
-    deadline = Deadline(options.lock_timeout, clock=clock)
+    deadline = task.lock_deadline()
     server, busy = wait_while_fresh(api, server, options, deadline, clock)
     if busy is not None:
         return PowerRecovery(server=server, warnings=[busy], skipped_for=[], skip_msg=busy)
@@ -232,7 +237,7 @@ def _recover(api: Any, server: dict, options: SnapshotOptions, lock: LockReport,
         return PowerRecovery(
             server=server, report=report, warnings=[f"{why}; it is locked and on_locked=skip: {stays_off(name)}"], skipped_for=passed.skipped_for
         )
-    power_on(api, server, deadline, lock, clock, f"powering server {name} on again ({why})")
+    power_on(api, server, deadline, lock, clock, f"powering server {name} on again ({why})", task.pacing)
     report.powered_on = True
     with doing(f"removing the label {POWER_LABEL} from server {name}"):
         unmark(api, server["id"])

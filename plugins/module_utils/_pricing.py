@@ -11,6 +11,7 @@ price is unknown and why, and gives the sizes alone.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,28 @@ class StoragePrice:
     def known(self) -> bool:
         """Whether the API told the price."""
         return self.per_gb_month is not None
+
+
+class PricingOnce:
+    """``GET /pricing`` once for a whole run, shared by its tasks (a fleet of one too); a failure is kept as well."""
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+        self._lock = threading.Lock()
+        self._read: tuple | None = None  # (pricing, None) or (None, the exception)
+
+    def pricing(self) -> dict:
+        """The ``pricing`` object, read on the first call; raises that read's failure on every call."""
+        with self._lock:
+            if self._read is None:
+                try:
+                    self._read = (self._api.pricing(), None)
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    self._read = (None, exc)
+            pricing, failure = self._read
+        if failure is not None:
+            raise failure
+        return pricing
 
 
 def read_price(api: Any) -> StoragePrice:

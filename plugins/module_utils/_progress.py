@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Clock
+
 # Seconds between two lines unless the task says otherwise (progress_interval): steady, and few enough for AWX's events.
 DEFAULT_PROGRESS_INTERVAL = 30
 
@@ -32,7 +34,7 @@ def duration(seconds: float) -> str:
 class FleetProgress:
     """Where each server of a fleet task is: working (its ``SnapshotTask``, read as it goes) or done."""
 
-    def __init__(self, total: int, clock: Callable[[], float]) -> None:
+    def __init__(self, total: int, clock: Clock) -> None:
         self._total = total
         self._clock = clock
         self._started = clock()

@@ -3,7 +3,8 @@
 """The API seam: what a snapshot task needs from the Hetzner Cloud API, as plain dicts (the API's JSON).
 
 Implemented by ``_api.HcloudApi`` (the real client), ``_shared_reads.FleetTaskApi`` (one task of a fleet run:
-shared reads, its own writes) and the unit tests' ``FakeApi``; ``test_protocol.py`` checks that they agree.
+shared reads, its own writes) and the unit tests' ``FakeApi``; ``test_protocol.py`` checks that they agree. API
+calls only: how long to wait and what a wait may spend travel beside it (``_pacing.Pacing``).
 """
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
@@ -24,8 +25,6 @@ class RateLimit(Protocol):
 @runtime_checkable
 class SnapshotApi(Protocol):
     """Reads may be shared or cached (``snapshots``); ``snapshots_now`` and ``current_server`` are read as they are now."""
-
-    rate_limit: RateLimit
 
     def server(self, name_or_id: str) -> dict:
         """The server a name or ID means (``_servers.pick_server``); raises ``ServerNotFound`` or ``AmbiguousServer``."""
@@ -69,9 +68,6 @@ class SnapshotApi(Protocol):
 
     def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:
         """POST create_image, once; returns ``(action, image)``."""
-
-    def resend_delay(self) -> float:
-        """Seconds to wait before create_image goes again after ``locked`` (the run's budget pays the round first)."""
 
     def delete_image(self, image_id: int) -> None:
         """DELETE an image, once."""

@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK, Clock
 
 
 class RateLimitObserver:
     """Remembers the RateLimit-* headers of the last response the client received."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self._clock = clock
         self.limit: int | None = None
         self.remaining: int | None = None
@@ -50,7 +50,7 @@ class RateLimitObserver:
         """How long to wait before one request is allowed again, from the last headers (1 s when no headers were seen)."""
         if self.reset is None or self.limit is None or self.remaining is None:
             return 1.0
-        until_full = max(0.0, self.reset - self._clock())
+        until_full = max(0.0, self.reset - self._clock.now().timestamp())  # RateLimit-Reset is a UNIX time
         missing = max(1, self.limit - self.remaining)
         return max(1.0, until_full / missing)
 

@@ -27,71 +27,18 @@ timestamp without an offset is read as UTC. Everything here is pure: no API call
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import has_labels, is_managed, parse_time
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 
 RULES = ("last", "hourly", "daily", "weekly", "monthly", "yearly")
 KEPT, DELETED = "kept", "deleted"
 BEYOND_THE_RULES = "deleted: beyond the rules"
-_WHOLE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
+PROTECTED_MEANWHILE = "kept: protected since it was listed"
+NOT_TRIED = "kept: not tried, rotation stopped at a failed deletion"
 _UTC = datetime.timezone.utc
 _MONEY_PLACES = Decimal("0.0001")
 _SIZE_PLACES = Decimal("0.001")
-
-
-# --- the rules -------------------------------------------------------------------------------------------------
-
-
-def retention_rules(keep: object = None, retention: object = None) -> dict[str, int] | None:
-    """The rules from the ``keep`` and ``retention`` options (``keep: N`` is ``{last: N}``), or None for neither."""
-    if keep is not None and retention is not None:
-        raise InvalidOption(
-            "keep and retention are both set: keep: N is the short form of retention: {last: N}; "
-            "use only retention and put the count under last (for example retention: {last: 3, daily: 7})"
-        )
-    if keep is not None:
-        count = _whole(keep, "keep")
-        if count < 1:
-            raise InvalidOption(f"keep must be 1 or more (the new snapshot counts), got {keep!r}; leave keep out to delete nothing")
-        return {rule: count if rule == "last" else 0 for rule in RULES}
-    if retention is not None:
-        return check_retention(retention)
-    return None
-
-
-def check_retention(retention: object, option: str = "retention") -> dict[str, int]:
-    """Every rule with its count (0 when unset); ``InvalidOption`` for anything else."""
-    if not isinstance(retention, dict):
-        raise InvalidOption(f"{option} must be a mapping of rules to counts, such as {{daily: 7, weekly: 4}}, got {retention!r}")
-    unknown = sorted(str(key) for key in retention if key not in RULES)
-    if unknown:
-        raise InvalidOption(f"{option}: unknown rule {', '.join(map(repr, unknown))}; the rules are {', '.join(RULES)}, each a count")
-    rules = {rule: _count(retention.get(rule), f"{option}.{rule}") for rule in RULES}
-    if not any(rules.values()):
-        raise InvalidOption(
-            f"{option} keeps nothing: every count is 0 or unset; set at least one of {', '.join(RULES)} to 1 or more, or leave {option} out to delete nothing"
-        )
-    return rules
-
-
-def _whole(value: object, option: str) -> int:
-    """A whole number (digit strings from templating are accepted)."""
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _WHOLE_NUMBER.match(value))):
-        raise InvalidOption(f"{option} must be a whole number of snapshots to keep (0 or more), got {value!r}")
-    return int(value)
-
-
-def _count(value: object, option: str) -> int:
-    """A whole number of 0 or more (None is 0)."""
-    if value is None:
-        return 0
-    count = _whole(value, option)
-    if count < 0:
-        raise InvalidOption(f"{option} must be 0 or more (0 turns the rule off), got {value!r}")
-    return count
 
 
 # --- the series ------------------------------------------------------------------------------------------------
@@ -219,6 +166,21 @@ def plan_retention(series: list[dict], rules: dict[str, int], new_id: int | None
 def _entry(image: dict, fate: str, reason: str) -> dict:
     keys = ("id", "description", "created", "image_size", "status")
     return {**{key: image.get(key) for key in keys}, "fate": fate, "reason": reason}
+
+
+def settle(plan: dict, deleted_ids: set, reasons: dict) -> dict:
+    """The plan as carried out: a snapshot it meant to delete that stayed is kept, with its reason from ``reasons``
+    (its ID to ``kept: ...``), or as not tried when a failed deletion stopped rotation before it."""
+    stayed = set(plan["delete"]) - set(deleted_ids)
+    if not stayed:
+        return plan
+    entries = [dict(entry, fate=KEPT, reason=reasons.get(entry["id"], NOT_TRIED)) if entry["id"] in stayed else entry for entry in plan["snapshots"]]
+    return {"delete": [image_id for image_id in plan["delete"] if image_id not in stayed], "snapshots": entries}
+
+
+def describe_rules(rules: dict) -> str:
+    """``last 3, daily 7, monthly 12``: the rules that keep something."""
+    return ", ".join(f"{rule} {rules[rule]}" for rule in RULES if rules.get(rule))
 
 
 # --- cost ------------------------------------------------------------------------------------------------------

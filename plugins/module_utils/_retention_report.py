@@ -14,27 +14,10 @@ from decimal import Decimal
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._backup_cost import backup_line, sum_backups
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import StoragePrice
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import DELETED, KEPT, RULES, storage_cost
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import DELETED, storage_cost
 
-PROTECTED_MEANWHILE = "kept: protected since it was listed"
-NOT_TRIED = "kept: not tried, rotation stopped at a failed deletion"
 _FREE = {"net": "0", "gross": "0"}
 _AMOUNTS = ("size_gb", "monthly_net", "monthly_gross")
-
-
-def describe_rules(rules: dict) -> str:
-    """``last 3, daily 7, monthly 12``: the rules that keep something."""
-    return ", ".join(f"{rule} {rules[rule]}" for rule in RULES if rules.get(rule))
-
-
-def settle(plan: dict, deleted_ids: set, reasons: dict) -> dict:
-    """The plan as carried out: a snapshot it meant to delete that stayed is kept, with its reason from ``reasons``
-    (its ID to ``kept: ...``), or as not tried when a failed deletion stopped rotation before it."""
-    stayed = set(plan["delete"]) - set(deleted_ids)
-    if not stayed:
-        return plan
-    entries = [dict(entry, fate=KEPT, reason=reasons.get(entry["id"], NOT_TRIED)) if entry["id"] in stayed else entry for entry in plan["snapshots"]]
-    return {"delete": [image_id for image_id in plan["delete"] if image_id not in stayed], "snapshots": entries}
 
 
 def retention_view(rules: dict, plan: dict, series: list[dict], price: StoragePrice, predicted_id: int | None = None, backups: dict | None = None) -> dict:

@@ -16,25 +16,15 @@ import datetime
 import re
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import REQUEST_LABEL
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
 
 DRILL_LABEL = "lockaware.hcloud/drill"
 ORIGIN_LABEL = "lockaware.hcloud/drill-origin"
 SNAPSHOT_LABEL = "lockaware.hcloud/drill-snapshot"
 EXPIRES_LABEL = "lockaware.hcloud/drill-expires"
 EXPIRY_FORMAT = "%Y%m%dT%H%M%SZ"
-RUN_ID = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
 _NOT_IN_NAME = re.compile(r"[^a-z0-9-]+")
 NAME_PART = 16
 NAME_LIMIT = 63  # a host name's label
-
-
-def check_run_id(run_id: str | None, option: str = "run_id") -> str | None:
-    """A run id: 1 to 40 letters, digits and ``-``, starting and ending with a letter or digit (it is a label value
-    and part of a server name)."""
-    if run_id is not None and not RUN_ID.match(str(run_id)):
-        raise InvalidOption(f"{option} must be 1 to 40 letters, digits or '-', starting and ending with a letter or digit, got {run_id!r}")
-    return None if run_id is None else str(run_id)
 
 
 def scratch_name(origin: dict, run_id: str) -> str:

@@ -7,15 +7,20 @@ label-selected listing (one page in steady state). Snapshots made by earlier ver
 ``lockaware.hcloud/managed=true``: they are found by that label without the server label (one listing, shared by
 a fleet run) and their ``created_from``, and labelled with their server (``PUT /images/{id}``, keeping their other
 labels), so that the next run finds them in the series listing. Check mode counts them without labelling them.
+
+``plan_series`` is the one plan of a series under retention rules: the snapshot task's rotation and
+``snapshot_info``'s planning tool both call it.
 """
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import SERVER_LABEL, has_labels, is_managed
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import hold_reason, in_series, plan_retention, rotation_series
 from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import error_code
 
 
@@ -50,3 +55,21 @@ def bring_into_series(api: Any, image: dict, server_id: int) -> dict:
         if error_code(exc) == "not_found":
             return dict(image, status="deleted")
         raise
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """What retention rules keep and delete of a series (``_retention.plan_retention``), and the series planned."""
+
+    series: list[dict]  # the series' snapshots as planned: this run's snapshot in its place, those marked deleted left out
+    plan: dict
+    new_id: int | None  # this run's snapshot, when it belongs to the series (it fills every rule's first place)
+
+
+def plan_series(listing: list[dict], server_id: int, labels: dict, rules: dict[str, int], current: dict | None = None) -> SeriesPlan:
+    """The plan of the series of this server among ``listing`` (``read_series``), with ``current``, this run's
+    snapshot (or check mode's prediction) as it is now, as the newest when it belongs to the series."""
+    series = [image for image in rotation_series(listing, current or None) if in_series(image, server_id, labels) and hold_reason(image) != "marked deleted"]
+    new_id = (current or {}).get("id")
+    new_id = new_id if any(image["id"] == new_id for image in series) else None
+    return SeriesPlan(series, plan_retention(series, rules, new_id), new_id)

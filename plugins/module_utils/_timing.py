@@ -62,8 +62,8 @@ SYSTEM_CLOCK = Clock()
 class Deadline:
     """A point in time after which a wait gives up; ``seconds=None`` never expires."""
 
-    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+    def __init__(self, seconds: float | None, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self.started = clock()
         self.seconds = seconds
         self._end = None if seconds is None else self.started + seconds
@@ -72,19 +72,19 @@ class Deadline:
         """Seconds left (never negative); ``None`` for a deadline that never expires."""
         if self._end is None:
             return None
-        return max(0.0, self._end - self._clock())
+        return max(0.0, self._end - self.clock())
 
     def expired(self) -> bool:
         """Whether the deadline has passed."""
-        return self._end is not None and self._clock() >= self._end
+        return self._end is not None and self.clock() >= self._end
 
     def elapsed(self) -> float:
         """Seconds since the deadline was set."""
-        return self._clock() - self.started
+        return self.clock() - self.started
 
     def now(self) -> float:
         """The deadline's clock, for measuring against it."""
-        return self._clock()
+        return self.clock()
 
     def clamp(self, delay: float) -> float:
         """``delay`` shortened so that it ends no later than the deadline."""
@@ -156,7 +156,7 @@ class ProgressPacer:
     own rhythm is used. A long snapshot is then polled a handful of times, and its end is seen soon after.
     """
 
-    def __init__(self, backoff: Backoff, clock: Callable[[], float]) -> None:
+    def __init__(self, backoff: Backoff, clock: Clock) -> None:
         self._backoff = backoff
         self._clock = clock
         self._first: tuple[float, float] | None = None
@@ -168,8 +168,16 @@ class ProgressPacer:
             return self._backoff.next_delay()
         if self._first is None or progress < self._first[1]:
             self._first = (now, progress)
-        first_time, first_progress = self._first
-        if progress == first_progress or now <= first_time:
+        remaining = remaining_time(self._first, now, progress)
+        if remaining is None:
             return self._backoff.next_delay()
-        remaining = (100 - progress) * (now - first_time) / (progress - first_progress)
         return min(self._backoff.cap, max(self._backoff.initial, remaining))
+
+
+def remaining_time(first: tuple[float, float] | None, now: float, progress: float) -> float | None:
+    """Seconds until an action ends by its progress: the rate since ``first`` (the time and progress of the first
+    reading of its current rise) carried on to 100 %; None when the readings tell nothing (no rise, no time passed,
+    or already at 100 %)."""
+    if first is None or progress >= 100 or progress <= first[1] or now <= first[0]:
+        return None
+    return (100 - progress) * (now - first[0]) / (progress - first[1])

@@ -12,7 +12,7 @@ from typing import Any
 from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup import snapshot_source
 from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport
 from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerReport
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_summary
+from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_summary, retention_view
 
 SNAPSHOT_KEYS = ("id", "description", "type", "status", "labels", "created", "image_size", "disk_size", "created_from", "protection")
 ACTION_KEYS = ("id", "command", "status", "progress", "started", "finished")
@@ -85,7 +85,7 @@ def fleet_member_view(result: dict, server: str, seconds: float, failed: bool | 
 
 
 def task_view(state: Any, lock: LockReport) -> dict:
-    """A single server's result, from the task's state (``_snapshot_task.TaskState``) and what it saw of the lock."""
+    """A single server's result, from the task's state (``_task_state.TaskState``) and what it saw of the lock."""
     result: dict[str, Any] = {
         "changed": state.changed,
         "outcome": state.outcome,
@@ -107,6 +107,7 @@ def task_view(state: Any, lock: LockReport) -> dict:
     if state.warnings:
         result["warnings"] = list(state.warnings)
     if state.retention is not None:
-        result["retention"] = state.retention
+        kept = state.retention
+        result["retention"] = retention_view(kept.rules, kept.plan, kept.series, kept.price, kept.predicted_id, kept.backups)
     result["lock"] = lock_view(lock)
     return result

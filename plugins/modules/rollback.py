@@ -38,6 +38,7 @@ author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api
+  - lockaware.hcloud.attributes
 options:
   server:
     description:
@@ -111,14 +112,6 @@ options:
       - Compared with the API's action times; keep the controller's clock in time (NTP).
     type: str
 attributes:
-  action:
-    description: Runs on the controller, in the worker process, through an action plugin of the same name; no C(delegate_to) needed.
-    support: full
-    details: A task explicitly delegated to a host other than the controller runs the module on that host instead.
-  action_group:
-    description: Use C(group/lockaware.hcloud.all) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership: [lockaware.hcloud.all]
   check_mode:
     description: Sends no write request; says what a real run would restore and what it would lose, with the C(changed) a real run reports.
     support: full

@@ -33,7 +33,7 @@ author:
   - lockaware.hcloud maintainers (@lockaware)
 extends_documentation_fragment:
   - lockaware.hcloud.api
-  - lockaware.hcloud.attributes.in_process
+  - lockaware.hcloud.attributes
 attributes:
   check_mode:
     description: Reads only, and says which snapshot and server type a real run would use, or which servers it would delete.
@@ -196,10 +196,9 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._client import Cl
 from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_task import DrillOptions, DrillTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks import check_run_id
 from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_servers import ScratchServers
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels, check_non_negative, check_server, parse_duration
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_drill_params
 
 
 def argument_spec():
@@ -225,21 +224,13 @@ def argument_rules():
 
 
 def drill_options(params):
-    """Every check of the options, before any request; ``InvalidOption`` saying what to fix."""
-    if params["state"] == "absent" and params["run_id"] is None and params["leftovers"] == "none":
-        raise InvalidOption("state=absent needs run_id (this run's scratch servers) or leftovers (all or expired: earlier runs'), or both")
-    if params["origin"] is not None:
-        check_server(params["origin"], "origin")
-    check_non_negative(params, ("wait_timeout", "lock_timeout"))
-    if not 0 < params["poll_budget"] <= 1:
-        raise InvalidOption(
-            f"poll_budget is the share of the project's rate limit that waiting may use, more than 0 and at most 1, got {params['poll_budget']}"
-        )
+    """Every check of the options (``_validation.check_drill_params``), before any request; ``InvalidOption`` saying what to fix."""
+    checked = check_drill_params(params)
     return DrillOptions(
-        run_id=check_run_id(params["run_id"]),
+        run_id=checked["run_id"],
         origin=params["origin"],
-        snapshot_labels=check_labels(params["snapshot_labels"], "snapshot_labels"),
-        expires_in=parse_duration(params["expires_in"], "expires_in"),
+        snapshot_labels=checked["snapshot_labels"],
+        expires_in=checked["expires_in"],
         ssh_keys=tuple(params["ssh_keys"]),
         wait_timeout=params["wait_timeout"],
         lock_timeout=params["lock_timeout"],

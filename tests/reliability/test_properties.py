@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Clock
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
@@ -117,7 +118,7 @@ def run_task(sim: Any, description: str, keep: int) -> tuple[dict[str, Any] | No
     params = dict(defaults, server="prop", description=description, labels=SERIES, keep=keep, lock_timeout=30, wait_timeout=60)
     options = SnapshotOptions.from_params(params)
     try:
-        return SnapshotTask(api, options, clock=clock).run(), None
+        return SnapshotTask(api, options, clock=clock, pacing=Pacing(api.rate_limit)).run(), None
     except TaskFailed as failed:
         return None, failed
 

@@ -208,8 +208,6 @@ class FakeApi:
         # GET /pricing: the ``pricing`` object, unless ``pricing_failure`` (an exception) makes the read fail
         self.pricing_failure = None
         self.prices = {"currency": "EUR", "image": {"price_per_gb_month": {"net": "0.0119000000", "gross": "0.0141610000"}}}
-        self.resend_wait = 0.0  # what resend_delay answers (the run's budget), and how often it was asked
-        self.resend_asked = 0
         self.action_polls = action_polls
         self.image_polls = image_polls
         self.rate_limit = FakeRateLimit()
@@ -384,10 +382,6 @@ class FakeApi:
             self.servers[server_id]["status"] = status
 
     # writes -----------------------------------------------------------------------------------------------
-
-    def resend_delay(self):
-        self.resend_asked += 1
-        return self.resend_wait
 
     def create_snapshot(self, server_id, description, labels):
         self._record("create_snapshot", server_id, description, dict(labels))

@@ -24,7 +24,7 @@ PACKAGE = "ansible_collections.lockaware.hcloud.plugins.module_utils"
 # The result shapes the modules' RETURN documents (the "report" step, and the restore's and the drill's own).
 VIEWS = {"_views", "_retention_report", "_restore_view", "_drill_views"}
 # What puts a task together: it calls the steps, then a view; nothing below it imports it.
-ORCHESTRATORS = {"_snapshot_task", "_fleet", "_restore_task", "_drill_task", "_module_main"}
+ORCHESTRATORS = {"_snapshot_task", "_task_report", "_fleet", "_restore_task", "_drill_task", "_module_main"}
 
 
 def module_names() -> list[str]:

@@ -13,9 +13,13 @@ import inspect
 import pytest
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils._direct_reads import DirectReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_reads import FleetReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,
     FakeClock,
@@ -51,11 +55,13 @@ def fake_itself(fake):
 
 
 def fleet_task(fake):
-    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), clock=FakeClock()))
+    clock = FakeClock()
+    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), RequestBudget(clock=clock), clock))
 
 
 def fleet_of_one_task(fake):
-    return FleetTaskApi(real_client(fake), SharedReads(real_client(fake), clock=FakeClock(), fleet_size=1))
+    clock = FakeClock()
+    return FleetTaskApi(real_client(fake), DirectReads(real_client(fake), RequestBudget(clock=clock), clock))
 
 
 IMPLEMENTATIONS = {"HcloudApi": real_client, "FakeApi": fake_itself, "FleetTaskApi": fleet_task, "FleetTaskApi (one)": fleet_of_one_task}
@@ -68,9 +74,22 @@ def test_every_protocol_method_is_implemented_with_the_same_parameters(implement
     assert list(inspect.signature(getattr(implementation, name)).parameters) == expected
 
 
+@pytest.mark.parametrize("implementation", [SharedReads, DirectReads])
+@pytest.mark.parametrize("name", sorted(name for name, member in vars(FleetReads).items() if inspect.isfunction(member) and not name.startswith("_")))
+def test_the_shared_and_the_direct_reads_read_alike(implementation, name):
+    expected = list(inspect.signature(getattr(FleetReads, name)).parameters)
+    assert list(inspect.signature(getattr(implementation, name)).parameters) == expected
+
+
 @pytest.mark.parametrize("build", IMPLEMENTATIONS.values(), ids=IMPLEMENTATIONS.keys())
 def test_each_implementation_is_a_snapshot_api(build):
     assert isinstance(build(project()), SnapshotApi)
+
+
+def test_the_protocol_is_api_calls_only():
+    # How long to wait and what a wait may spend travel beside the API (_pacing.Pacing), not in it.
+    assert not {"rate_limit", "resend_delay", "poll_tick"} & set(dir(SnapshotApi))
+    assert not {"rate_limit", "resend_delay", "poll_tick"} & set(vars(fleet_task(project())))
 
 
 def script(api):
@@ -100,7 +119,6 @@ def script(api):
     answers["converted"] = {key: converted[key] for key in ("id", "type", "bound_to", "description", "labels")}
     api.delete_image(2)
     answers["after delete"] = api.image(2)
-    answers["rate limit"] = api.rate_limit.seconds_until_next_request()
     return answers
 
 

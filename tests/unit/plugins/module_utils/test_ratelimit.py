@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
 from ansible_collections.lockaware.hcloud.plugins.module_utils._ratelimit import RateLimitObserver
+from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock
 
 
 def response(**headers):
@@ -20,8 +22,13 @@ def response(**headers):
     return SimpleNamespace(headers=CaseInsensitiveDict({names[key]: str(value) for key, value in headers.items()}))
 
 
+def clock_at(unix_time):
+    """A fake clock whose wall time (what ``RateLimit-Reset`` is read against) is ``unix_time`` seconds of the epoch."""
+    return FakeClock(start=unix_time, wall=datetime.datetime.fromtimestamp(unix_time, datetime.timezone.utc))
+
+
 def test_observe_reads_the_three_headers():
-    observer = RateLimitObserver(clock=lambda: 1000.0)
+    observer = RateLimitObserver(clock=clock_at(1000.0))
     observer.observe(response(limit=3600, remaining=3599, reset=1001))
     assert (observer.limit, observer.remaining, observer.reset) == (3600, 3599, 1001)
 
@@ -49,7 +56,7 @@ def test_remaining_is_the_last_seen():
 
 
 def test_no_headers_seen_waits_one_second():
-    observer = RateLimitObserver(clock=lambda: 1000.0)
+    observer = RateLimitObserver(clock=clock_at(1000.0))
     assert observer.remaining is None
     assert observer.seconds_until_next_request() == 1.0
 
@@ -67,22 +74,22 @@ def test_no_headers_seen_waits_one_second():
 )
 def test_seconds_until_next_request_arithmetic(limit, remaining, reset_in, expected):
     now = 1_700_000_000.0
-    observer = RateLimitObserver(clock=lambda: now)
+    observer = RateLimitObserver(clock=clock_at(now))
     observer.observe(response(limit=limit, remaining=remaining, reset=int(now) + reset_in))
     assert observer.seconds_until_next_request() == pytest.approx(expected)
 
 
 def test_seconds_until_next_request_follows_the_clock():
-    clock = {"now": 1000.0}
-    observer = RateLimitObserver(clock=lambda: clock["now"])
+    clock = clock_at(1000.0)
+    observer = RateLimitObserver(clock=clock)
     observer.observe(response(limit=100, remaining=80, reset=1200))
     assert observer.seconds_until_next_request() == pytest.approx(10.0)
-    clock["now"] = 1100.0
+    clock.sleep(100.0)
     assert observer.seconds_until_next_request() == pytest.approx(5.0)
 
 
 def test_partial_headers_wait_one_second():
-    observer = RateLimitObserver(clock=lambda: 0.0)
+    observer = RateLimitObserver(clock=clock_at(0.0))
     observer.observe(SimpleNamespace(headers={"RateLimit-Limit": "100", "RateLimit-Remaining": "0"}))
     assert observer.seconds_until_next_request() == 1.0
 
@@ -121,13 +128,13 @@ def test_attach_observes_every_response_of_a_client():
 
 
 def test_projected_remaining_adds_the_refill_since_the_last_answer():
-    clock = {"now": 1000.0}
-    observer = RateLimitObserver(clock=lambda: clock["now"])
+    clock = clock_at(1000.0)
+    observer = RateLimitObserver(clock=clock)
     assert observer.projected_remaining() is None
     observer.observe(response(limit=3600, remaining=0, reset=4600))
     assert observer.projected_remaining() == 0
-    clock["now"] = 1030.5  # 3600 an hour: one a second
+    clock.sleep(30.5)  # 3600 an hour: one a second
     assert observer.projected_remaining() == 30
-    clock["now"] = 9999.0
+    clock.sleep(9999.0 - 1030.5)
     assert observer.projected_remaining() == 3600  # never more than the limit
     assert observer.remaining == 0  # the header as it was seen

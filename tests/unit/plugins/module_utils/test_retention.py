@@ -18,10 +18,9 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import
     in_series,
     period_of,
     plan_retention,
-    retention_rules,
     storage_cost,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, retention_rules
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import make_image
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.retention_oracle import choose_deletions, plan_cost, plan_series_retention
 

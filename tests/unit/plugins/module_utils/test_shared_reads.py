@@ -1,4 +1,4 @@
-"""Unit tests for the reads shared by the tasks of a fleet run."""
+"""Unit tests for the reads shared by the tasks of a fleet run, and a task's API over them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import pytest
 from hcloud import APIException
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import BURST, RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils._listing_cache import ListingCache, SeriesCache
 from ansible_collections.lockaware.hcloud.plugins.module_utils._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import FleetTaskApi, SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
 
 ID_CAP = 25
 
@@ -71,7 +73,13 @@ class RecordingApi:
 @pytest.fixture(name="setup")
 def setup_fixture():
     api, clock = RecordingApi(), Clock()
-    return api, clock, SharedReads(api, interval=3.0, clock=clock)
+    return api, clock, SharedReads(api, RequestBudget(clock=clock), clock)
+
+
+@pytest.fixture(name="listings")
+def listings_fixture():
+    api, clock = RecordingApi(), Clock()
+    return api, clock, ListingCache(api, clock)
 
 
 def test_servers_are_listed_once_for_every_lookup(setup):
@@ -83,8 +91,8 @@ def test_servers_are_listed_once_for_every_lookup(setup):
     assert [path for path, _params in api.requests] == ["/servers"]
 
 
-def test_snapshots_are_listed_once_per_selector_not_on_a_timer_and_returned_as_copies(setup):
-    api, clock, shared = setup
+def test_snapshots_are_listed_once_per_selector_not_on_a_timer_and_returned_as_copies(listings):
+    api, clock, shared = listings
     first = shared.snapshots("env=prod")
     first.clear()
     assert len(shared.snapshots("env=prod")) == 1
@@ -98,8 +106,8 @@ def test_snapshots_are_listed_once_per_selector_not_on_a_timer_and_returned_as_c
     assert len(api.requests) == 2
 
 
-def test_a_listing_back_to_a_later_time_is_served_by_one_back_to_an_earlier_one(setup):
-    api, _clock, shared = setup
+def test_a_listing_back_to_a_later_time_is_served_by_one_back_to_an_earlier_one(listings):
+    api, _clock, shared = listings
     early, late = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc), datetime.datetime(2026, 12, 2, tzinfo=datetime.timezone.utc)
     shared.snapshots(None, early)
     shared.snapshots(None, late)
@@ -108,8 +116,8 @@ def test_a_listing_back_to_a_later_time_is_served_by_one_back_to_an_earlier_one(
     assert len(api.requests) == 2
 
 
-def test_a_task_about_to_create_reads_after_it_asked_and_shares_that_read(setup):
-    api, clock, shared = setup
+def test_a_task_about_to_create_reads_after_it_asked_and_shares_that_read(listings):
+    api, clock, shared = listings
     shared.snapshots(None)
     clock.now += 1.0
     shared.snapshots_now(None)
@@ -140,11 +148,13 @@ def test_running_actions_one_listing_then_the_locking_actions_are_polled_by_id(s
     assert len(api.requests) == 2
 
 
-def test_every_page_of_the_running_actions_listing_is_paid_from_the_budget(setup):
-    api, _clock, shared = setup
+def test_every_page_of_the_running_actions_listing_is_paid_from_the_budget():
+    api, clock = RecordingApi(), Clock()
+    budget = RequestBudget(clock=clock)
+    shared = SharedReads(api, budget, clock)
     api.running = [{"id": 100 + i, "command": "backup", "status": "running", "resources": [{"type": "server", "id": 1000 + i}]} for i in range(160)]
     shared.running_actions(1)
-    assert shared.budget.seconds_until(BURST) == pytest.approx(4 / 0.25)  # 4 pages of 50: 4 requests of the burst
+    assert budget.seconds_until(BURST) == pytest.approx(4 / 0.25)  # 4 pages of 50: 4 requests of the burst
 
 
 def test_forget_running_reads_that_servers_own_running_actions_next(setup):
@@ -171,7 +181,7 @@ def test_with_linear_progress_only_the_actions_due_are_polled():
     # 100 actions (4 requests' worth) begun together, ending 20 s apart in groups of 25: each poll reads the due
     # group, not all four requests' worth of ids every time.
     api, clock = RecordingApi(), Clock()
-    shared = SharedReads(api, interval=3.0, clock=clock)
+    shared = SharedReads(api, RequestBudget(clock=clock), clock)
     started = clock.now
     ends = {action_id: 40.0 + 20.0 * ((action_id - 1) // 25) for action_id in range(1, 101)}
     for action_id in ends:
@@ -269,7 +279,7 @@ def stuck_waits(fleet, seconds, share=0.25, limit=3600, remaining=None):
     """``fleet`` waiters, each looking every 0.5 s for ``seconds``, at actions whose progress stays 0."""
     api, clock = RecordingApi(), Clock()
     rate_limit = type("Headers", (), {"limit": limit, "remaining": remaining})()
-    shared = SharedReads(api, interval=3.0, clock=clock, budget=RequestBudget(share, rate_limit, clock))
+    shared = SharedReads(api, RequestBudget(share, rate_limit, clock), clock)
     for action_id in range(1, fleet + 1):
         shared.action(action_id)
     api.requests.clear()
@@ -302,9 +312,9 @@ def test_waits_that_slowed_down_see_the_requests_come_back():
     # The remaining requests are projected from the last answer plus the API's refill (3600 an hour, one a second):
     # a run whose waits had stopped asking near an empty project speeds up again without having to ask.
     api, clock = RecordingApi(), Clock()
-    observer = RateLimitObserver(clock=lambda: clock.now)
+    observer = RateLimitObserver(clock=clock)
     observer.observe(SimpleNamespace(headers={"RateLimit-Limit": "3600", "RateLimit-Remaining": "0", "RateLimit-Reset": "0"}))
-    shared = SharedReads(api, interval=3.0, clock=clock, budget=RequestBudget(0.25, observer, clock))
+    shared = SharedReads(api, RequestBudget(0.25, observer, clock), clock)
     for action_id in range(1, 51):
         shared.action(action_id)
     api.requests.clear()
@@ -329,7 +339,7 @@ def test_a_budget_that_pays_for_part_of_a_poll_starves_no_action():
 
 def test_linear_progress_polls_near_the_estimated_end():
     api, clock = RecordingApi(), Clock()
-    shared = SharedReads(api, interval=3.0, clock=clock)
+    shared = SharedReads(api, RequestBudget(clock=clock), clock)
     started = clock.now
     for action_id in range(1, 31):
         shared.action(action_id)
@@ -349,8 +359,8 @@ def test_linear_progress_polls_near_the_estimated_end():
     assert len(batch_polls(api)) <= 16  # paced by the progress, not every second
 
 
-class OwnApi:
-    """A task's own API: records what it was asked."""
+class ClientApi:
+    """The run's client: records what it was asked."""
 
     def __init__(self, create_error=None):
         self.rate_limit = object()
@@ -371,19 +381,19 @@ class OwnApi:
         return {"id": 1}, {"id": 2}
 
 
-def test_fresh_listings_go_to_the_own_client_and_others_are_shared(setup):
+def test_fresh_listings_go_to_the_client_and_others_are_shared(setup):
     api, _clock, shared = setup
-    own = OwnApi()
-    task_api = FleetTaskApi(own, shared)
+    client = ClientApi()
+    task_api = FleetTaskApi(client, shared)
     task_api.snapshots_now("lockaware.hcloud/request=abc")
     task_api.snapshots("env=prod")
-    assert own.calls == [("snapshots", "lockaware.hcloud/request=abc")]
+    assert client.calls == [("snapshots", "lockaware.hcloud/request=abc")]
     assert api.requests[-1][1] == {"type": "snapshot", "label_selector": "env=prod", "since": None}
 
 
 def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
     api, _clock, shared = setup
-    task_api = FleetTaskApi(OwnApi(APIException(code="locked", message="locked", details=None)), shared)
+    task_api = FleetTaskApi(ClientApi(APIException(code="locked", message="locked", details=None)), shared)
     task_api.running_actions(1)
     with pytest.raises(APIException):
         task_api.create_snapshot(1, "d", {})
@@ -391,9 +401,10 @@ def test_a_locked_answer_makes_the_running_actions_fetched_again(setup):
     assert [path for path, _params in api.requests] == ["/servers/actions", "/servers/1/actions"]
 
 
-def test_series_of_servers_asking_at_once_share_label_selected_reads(setup):
-    api, _clock, shared = setup
-    shared._series_waiting.update(range(1, 8))  # pylint: disable=protected-access
+def test_series_of_servers_asking_at_once_share_label_selected_reads():
+    api, clock = RecordingApi(), Clock()
+    shared = SeriesCache(api, clock)
+    shared._waiting.update(range(1, 8))  # pylint: disable=protected-access
     shared.series(8, {"env": "prod"})
     selectors = [params["label_selector"] for path, params in api.requests]
     assert selectors == [
@@ -417,25 +428,9 @@ def test_resends_after_locked_are_paid_from_the_runs_budget():
     assert budget.reserve(0) == 0.0  # paid back by the refill
 
 
-def test_repeated_image_reads_of_a_fleet_task_are_paid_from_the_budget(setup):
-    _api, _clock, shared = setup
-
-    class ImageApi(OwnApi):
-        def image(self, image_id):
-            return {"id": image_id, "status": "available"}
-
-    task_api = FleetTaskApi(ImageApi(), shared)
-    for image_id in range(100):
-        task_api.image(image_id)
-    assert shared.budget.seconds_until(BURST) == 0.0  # the one read each task needs once its action ended: not a poll
-    for _read in range(int(BURST) + 1):
-        task_api.image(500)  # the snapshot still creating: polls, paid from the budget
-    assert shared.budget.seconds_until(1) == pytest.approx(4.0)  # the burst is spent: a quarter of a request a second
-
-
 def test_a_fleet_task_that_starts_later_plans_from_a_listing_read_after_it_began(setup):
     api, clock, shared = setup
-    first, later = FleetTaskApi(OwnApi(), shared), FleetTaskApi(OwnApi(), shared)
+    first, later = FleetTaskApi(ClientApi(), shared), FleetTaskApi(ClientApi(), shared)
     first.snapshots("env=prod")
     clock.now += 10.0  # concurrency below the fleet's size: this task starts once another has finished
     later.snapshots("env=prod")

@@ -14,6 +14,7 @@ from hcloud import APIException
 from ansible_collections.lockaware.hcloud.plugins.module_utils._create import MAX_UNKNOWN_OUTCOMES
 from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
 from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import utc_now
 from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
@@ -71,8 +72,8 @@ def make_api(clock):
 def run(clock):
     """Run a task with the given options against ``api``; returns ``(result, task)``."""
 
-    def runner(api, check_mode=False, **overrides):
-        task = SnapshotTask(api, SnapshotOptions.from_params(params(**overrides)), check_mode=check_mode, clock=clock)
+    def runner(api, check_mode=False, pacing=None, **overrides):
+        task = SnapshotTask(api, SnapshotOptions.from_params(params(**overrides)), check_mode=check_mode, clock=clock, pacing=pacing)
         return task.run(), task
 
     return runner
@@ -559,22 +560,35 @@ def test_create_locked_twice_then_success_makes_one_snapshot(make_api, run):
     assert len(api.calls_to("running_actions")) == 3
 
 
+class ResendPacing(Pacing):
+    """A run's pacing whose budget has room for another resend round only after ``wait`` seconds."""
+
+    def __init__(self, wait):
+        super().__init__()
+        self.wait = wait
+        self.asked = 0
+
+    def resend_delay(self):
+        self.asked += 1
+        return self.wait
+
+
 def test_a_resend_after_locked_waits_for_the_runs_budget(make_api, run, clock):
     api = make_api()
-    api.resend_wait = 13.0  # the run's budget has no room for another round yet
+    pacing = ResendPacing(13.0)  # the run's budget has no room for another round yet
     api.create_failures = [PlannedFailure(api_error("locked")), PlannedFailure(api_error("locked"))]
-    result = run(api)[0]
+    result = run(api, pacing=pacing)[0]
     assert result["outcome"] == "created"
-    assert api.resend_asked == 2
+    assert pacing.asked == 2
     assert clock.sleeps.count(13.0) == 2  # longer than the backoff's 1 s and 2 s: the budget paced both resends
 
 
 def test_an_action_ending_in_locked_waits_for_the_runs_budget_before_the_resend(make_api, run, clock):
     api = make_api()
-    api.resend_wait = 11.0
+    pacing = ResendPacing(11.0)
     api.create_action_errors = [LOCKED_ACTION]
-    assert run(api)[0]["outcome"] == "created"
-    assert api.resend_asked == 1
+    assert run(api, pacing=pacing)[0]["outcome"] == "created"
+    assert pacing.asked == 1
     assert 11.0 in clock.sleeps
 
 
@@ -582,7 +596,7 @@ def test_create_rate_limited_waits_for_the_rate_limit(make_api, run, clock):
     api = make_api()
     api.rate_limit.wait = 17.0
     api.create_failures = [PlannedFailure(api_error("rate_limit_exceeded"))]
-    result = run(api)[0]
+    result = run(api, pacing=Pacing(api.rate_limit))[0]
     assert result["outcome"] == "created"
     assert len(api.calls_to("create_snapshot")) == 2
     assert 17.0 in clock.sleeps
