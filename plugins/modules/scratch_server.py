@@ -190,15 +190,15 @@ cost:
 """
 
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
-from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_task import DrillOptions, DrillTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_servers import ScratchServers
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_drill_params
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._drill_task import DrillOptions, DrillTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._scratch_servers import ScratchServers
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._module_main import module_main
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption, check_drill_params
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import SYSTEM_CLOCK
 
 
 def argument_spec():

@@ -132,17 +132,17 @@ retention:
 """
 
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
-from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_view
-from ansible_collections.lockaware.hcloud.plugins.module_utils._series import plan_series, read_series
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_info_params, check_labels
-from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._series import plan_series, read_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils.report._retention_report import retention_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.report._views import snapshot_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._pricing import read_price
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._retention import RULES
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._module_main import module_main
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption, check_info_params, check_labels
 
 
 def argument_spec():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils import _token
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api import _token
 
 
 def forget() -> None:

@@ -8,8 +8,8 @@ exactly what it deletes. ``plan_series_retention`` and ``plan_cost`` plan and pr
 
 from __future__ import annotations
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import newest_first
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import in_series, plan_retention, storage_cost
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._retention import in_series, plan_retention, storage_cost
 
 
 def choose_deletions(images: list[dict], server_id: int, labels: dict, keep: int) -> list[dict]:

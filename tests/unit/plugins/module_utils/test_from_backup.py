@@ -13,16 +13,16 @@ import datetime
 import pytest
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._from_backup import SOURCE_LABEL, backup_since, pick_backup, unfit_reason
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_task_api import FleetTaskApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._from_backup import SOURCE_LABEL, backup_since, pick_backup, unfit_reason
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     NOW,

@@ -4,7 +4,8 @@
 
 The steps (every file that is neither a result shape nor an orchestrator) return plain data and import no result
 shape and no orchestrator; the result shapes import no orchestrator; only the orchestrators and the modules put
-results together. And the guide's layout table names every file of ``plugins/module_utils``.
+results together. And the guide's layout table names every file of ``plugins/module_utils``, each in the folder
+of its step (``plugins/module_utils/<step>/``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils import _failure
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task import _failure
 
-MODULE_UTILS = Path(_failure.__file__).resolve().parent
+MODULE_UTILS = Path(_failure.__file__).resolve().parents[1]
 GUIDE = MODULE_UTILS.parents[1] / "docs" / "guide.md"
 PACKAGE = "ansible_collections.lockaware.hcloud.plugins.module_utils"
 
@@ -27,8 +28,13 @@ VIEWS = {"_views", "_retention_report", "_restore_view", "_drill_views"}
 ORCHESTRATORS = {"_snapshot_task", "_task_report", "_fleet", "_restore_task", "_drill_task", "_module_main"}
 
 
+def module_paths() -> dict[str, Path]:
+    """Every file of module_utils by name: ``{"_failure": .../module_utils/task/_failure.py, ...}``."""
+    return {path.stem: path for path in sorted(MODULE_UTILS.rglob("*.py")) if path.stem != "__init__"}
+
+
 def module_names() -> list[str]:
-    return sorted(path.stem for path in MODULE_UTILS.glob("*.py") if path.stem != "__init__")
+    return sorted(module_paths())
 
 
 def imported_siblings(source: str) -> set[str]:
@@ -57,7 +63,7 @@ def layering_breaches(sources: dict[str, str]) -> list[str]:
 
 
 def test_no_step_imports_a_view_and_no_view_imports_an_orchestrator():
-    sources = {name: (MODULE_UTILS / f"{name}.py").read_text(encoding="utf-8") for name in module_names()}
+    sources = {name: path.read_text(encoding="utf-8") for name, path in module_paths().items()}
     assert layering_breaches(sources) == []
 
 
@@ -99,3 +105,23 @@ def test_the_guide_lays_out_every_file_of_module_utils():
     named = set(re.findall(r"`(_[a-z_]+)\.py`", layout_table()))
     assert set(module_names()) - named == set(), "files of plugins/module_utils the guide's layout table leaves out"
     assert named - set(module_names()) == set(), "files the guide's layout table names that are not in plugins/module_utils"
+
+
+def steps_in_the_guide() -> dict[str, str]:
+    """The step the guide's layout table puts each module_utils file in (a row without a step continues the last)."""
+    steps, step = {}, ""
+    for line in layout_table().splitlines()[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        step = cells[0] or step
+        steps.update((name, step) for name in re.findall(r"`(_[a-z_]+)\.py`", cells[1]))
+    return steps
+
+
+def test_every_file_lies_in_the_folder_of_its_step():
+    """A reader who opens plugins/module_utils sees the steps: api, waiting, fleet, task, retention, report, restore, drill."""
+    misplaced = {
+        name: f"{path.parent.name}/, the guide says {steps_in_the_guide().get(name)}/"
+        for name, path in module_paths().items()
+        if path.parent.name != steps_in_the_guide().get(name)
+    }
+    assert misplaced == {}

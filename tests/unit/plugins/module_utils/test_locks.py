@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, LockTimedOut, wait_until_unlocked
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._locks import LockReport, LockTimedOut, wait_until_unlocked
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, make_action
 
 

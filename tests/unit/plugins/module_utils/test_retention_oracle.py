@@ -10,8 +10,8 @@ import random
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import newest_first
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import in_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._retention import in_series
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import NOW, make_image
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.retention_oracle import choose_deletions
 

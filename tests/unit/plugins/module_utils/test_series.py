@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._series import plan_series, read_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._series import plan_series, read_series
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeApi, make_image
 
 SERVER = "lockaware.hcloud/server"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerRecovery
-from ansible_collections.lockaware.hcloud.plugins.module_utils._task_context import TaskContext
-from ansible_collections.lockaware.hcloud.plugins.module_utils._task_state import TaskState
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._power import PowerRecovery
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._task_context import TaskContext
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._task_state import TaskState
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeApi, FakeClock, make_image, make_server
 

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport
-from ansible_collections.lockaware.hcloud.plugins.module_utils._power import PowerReport
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import StoragePrice
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import price_view
-from ansible_collections.lockaware.hcloud.plugins.module_utils._views import lock_view, power_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.report._retention_report import price_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.report._views import lock_view, power_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._pricing import StoragePrice
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._power import PowerReport
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._locks import LockReport
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import make_action
 
 BACKUP = make_action(12, command="create_image", progress=40)
