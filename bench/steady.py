@@ -99,9 +99,12 @@ class SteadyFleet:
         for index, (server, spec) in enumerate(zip(self.fleet.servers, base["servers"], strict=True)):
             series = {MANAGED_LABEL: "true", SERVER_LABEL: str(ids[server.name])}
             snapshots = []
+            midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)  # UTC: the default description's date
             for night in range(1, self.keep + 1):
-                age = 24.0 * night - 0.5 + (index % 60) / 60  # nightly, around the same time of day
-                made = now - datetime.timedelta(hours=age)
+                # Nightly, around 02:00 UTC, one UTC day apart: night 1 carries yesterday's date whatever the hour now (an
+                # age of "about 24 h" put it on today's date after 23:30, and the run found today's snapshot made).
+                made = midnight - datetime.timedelta(days=night) + datetime.timedelta(hours=2, minutes=index % 60)
+                age = (now - made).total_seconds() / 3600.0
                 labels = {**series, REQUEST_LABEL: uuid.UUID(int=index * 100 + night).hex}
                 snapshots.append({"description": f"{server.name}-{made:%Y-%m-%d}", "labels": labels, "age_hours": age})
             snapshots.append({"description": f"{server.name} before the upgrade", "labels": {}, "age_hours": 24.0 * (2 + index % 8)})
