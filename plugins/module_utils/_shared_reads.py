@@ -19,8 +19,9 @@ from typing import Any
 from ansible_collections.lockaware.hcloud.plugins.module_utils._action_poller import ActionPoller
 from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._listing_cache import ListingCache, SeriesCache
+from ansible_collections.lockaware.hcloud.plugins.module_utils._listing_cache import GATHER, ListingCache, SeriesCache, outside_series_selector
 from ansible_collections.lockaware.hcloud.plugins.module_utils._lock_follower import LockFollower
+from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import made_from, newest_first, parse_time
 from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import PricingOnce
 from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import index_servers, pick_server
 from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Clock
@@ -63,6 +64,17 @@ class SharedReads:
     def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
         """From one listing of the project's backups begun at ``not_before`` or later (``ListingCache``)."""
         return self._listings.backups(server_id, since, not_before)
+
+    def server_snapshots_now(self, server_id: int, labels: dict, since: datetime | None = None) -> list[dict]:
+        """Read after this call began, narrowly: the project's window holds every snapshot the run itself made, pages
+        of them, so instead the snapshots outside any series (no server label: other clients', earlier versions'), one
+        listing shared by the tasks asking at once, and the server's series, read with the series of the servers
+        asking at once (``SeriesCache``). Only a snapshot labelled with a server other than the one it was made from,
+        or with a server label but not ``lockaware.hcloud/managed=true``, is in neither."""
+        outside = self._listings.snapshots_now(outside_series_selector(labels), since, gather=GATHER)
+        images = [*self._series.series(server_id, labels), *outside]
+        found = {image["id"]: image for image in images if made_from(image, server_id) and (since is None or parse_time(image["created"]) >= since)}
+        return newest_first(list(found.values()))
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """Read after this call began: the servers asking at once share label-selected reads (``SeriesCache``)."""
