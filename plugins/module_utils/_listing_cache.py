@@ -29,6 +29,9 @@ BACKUPS = ("type", "backup")
 SERIES_PER_READ = 5
 # How long a read waits for more tasks to ask before it begins: the tasks one poll's answer wakes ask within a tick.
 GATHER = POLL_TICK
+# Rotation's series read may wait for the next poll's ends too (polls are 4 s apart at the default budget), this long
+# at most: the snapshot is made by then, only the task's end waits.
+ROTATION_GATHER = 5.0
 
 
 class ListingCache:
@@ -106,17 +109,17 @@ class SeriesCache:
         self._waiting: set = set()
         self._read: dict = {}  # server ID: (read at, its series)
 
-    def series(self, server_id: int, labels: dict) -> list[dict]:
+    def series(self, server_id: int, labels: dict, gather: float | None = None) -> list[dict]:
         """A server's series, read after this call began, with the series of every server waiting for one, the
-        servers that ask within ``gather`` seconds included (``lockaware.hcloud/server in (...)``: one page in steady
-        state)."""
+        servers that ask within ``gather`` seconds (default: the cache's) included (``lockaware.hcloud/server in
+        (...)``: one page in steady state)."""
         asked = self._clock()
         with self._lock:
             self._waiting.add(server_id)
         with self._fresh_lock:
             read_at, images = self._read.get(server_id, (None, []))
             if read_at is None or read_at <= asked:
-                self._clock.sleep(self._gather)  # the servers asking at once join these reads
+                self._clock.sleep(self._gather if gather is None else gather)  # the servers asking at once join these reads
                 with self._lock:
                     waiting, self._waiting = sorted(self._waiting | {server_id}), set()
                 started = self._clock()
