@@ -8,7 +8,7 @@ from bench.measure import CATEGORIES
 from bench.steady import HOSTS_FORKS, KEEP, PROTECTED_EVERY, ROTATES, STEADY_LABELS, SteadyResult
 
 FLOOR = 2  # one create and one delete per server
-# The module's default poll_budget (plugins/module_utils/_budget.py): a quarter of 3600 requests an hour, bursts of 20.
+# The module's default poll_budget (plugins/module_utils/waiting/_budget.py): a quarter of 3600 requests an hour, bursts of 20.
 POLL_BUDGET_PER_SECOND = 0.25
 POLL_BURST = 20
 

@@ -8,7 +8,7 @@ host other than the controller runs that module there.
 
 from __future__ import annotations
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import cancel_on_signals
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._cancel import cancel_on_signals
 from ansible_collections.lockaware.hcloud.plugins.modules import scratch_server
 from ansible_collections.lockaware.hcloud.plugins.plugin_utils.in_process import InProcessAction
 

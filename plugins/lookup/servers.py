@@ -114,10 +114,10 @@ from typing import Any
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, failure_message
-from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound, index_servers, pick_server
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import AmbiguousServer, ServerNotFound, index_servers, pick_server
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed, failure_message
 from ansible_collections.lockaware.hcloud.plugins.plugin_utils.server_view import running_actions_by_server, server_view
 
 PREFIX = "lockaware.hcloud.servers: "

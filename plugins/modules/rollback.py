@@ -230,14 +230,14 @@ lock:
 """
 
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._restore_options import RollbackOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._restore_task import RestoreTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils.restore._restore_options import RollbackOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.restore._restore_task import RestoreTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._module_main import module_main
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import SYSTEM_CLOCK
 
 
 def argument_spec():

@@ -190,16 +190,15 @@ cost:
 """
 
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
-from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_task import DrillOptions, DrillTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks import check_run_id
-from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_servers import ScratchServers
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_labels, check_non_negative, check_server, parse_duration
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._drill_task import DrillOptions, DrillTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._scratch_servers import ScratchServers
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._module_main import module_main
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption, check_drill_params
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import SYSTEM_CLOCK
 
 
 def argument_spec():
@@ -225,21 +224,13 @@ def argument_rules():
 
 
 def drill_options(params):
-    """Every check of the options, before any request; ``InvalidOption`` saying what to fix."""
-    if params["state"] == "absent" and params["run_id"] is None and params["leftovers"] == "none":
-        raise InvalidOption("state=absent needs run_id (this run's scratch servers) or leftovers (all or expired: earlier runs'), or both")
-    if params["origin"] is not None:
-        check_server(params["origin"], "origin")
-    check_non_negative(params, ("wait_timeout", "lock_timeout"))
-    if not 0 < params["poll_budget"] <= 1:
-        raise InvalidOption(
-            f"poll_budget is the share of the project's rate limit that waiting may use, more than 0 and at most 1, got {params['poll_budget']}"
-        )
+    """Every check of the options (``_validation.check_drill_params``), before any request; ``InvalidOption`` saying what to fix."""
+    checked = check_drill_params(params)
     return DrillOptions(
-        run_id=check_run_id(params["run_id"]),
+        run_id=checked["run_id"],
         origin=params["origin"],
-        snapshot_labels=check_labels(params["snapshot_labels"], "snapshot_labels"),
-        expires_in=parse_duration(params["expires_in"], "expires_in"),
+        snapshot_labels=checked["snapshot_labels"],
+        expires_in=checked["expires_in"],
         ssh_keys=tuple(params["ssh_keys"]),
         wait_timeout=params["wait_timeout"],
         lock_timeout=params["lock_timeout"],

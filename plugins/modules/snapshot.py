@@ -558,15 +558,15 @@ power:
 
 import functools
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
-from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions, targets
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import SYSTEM_CLOCK
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_non_negative
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._retention import RULES
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._module_main import module_main
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption, targets
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import SYSTEM_CLOCK
 
 
 def argument_spec():
@@ -599,15 +599,6 @@ def argument_spec():
     )
 
 
-def check_poll_budget(value):
-    """``poll_budget`` is a share of the project's rate limit: more than 0, at most 1."""
-    if not 0 < value <= 1:
-        raise InvalidOption(
-            f"poll_budget is the share of the project's rate limit that waiting may use, more than 0 and at most 1 (0.25 is a quarter), got {value}"
-        )
-    return value
-
-
 def argument_rules():
     """How the options combine (keyword arguments of ``AnsibleModule``, also used by the action plugin)."""
     return {"required_one_of": [("server", "servers")], "mutually_exclusive": [("server", "servers")]}
@@ -620,9 +611,7 @@ def run(params, check_mode=False, clock=SYSTEM_CLOCK, report=None):
     ``report``, if given, gets a line on the fleet's progress every ``progress_interval`` seconds (with ``servers``).
     """
     try:
-        options = SnapshotOptions.from_params(params)
-        budget = check_poll_budget(params["poll_budget"])
-        check_non_negative(params, ("progress_interval",))
+        options = SnapshotOptions.from_params(params)  # every option checked (``_validation.check_snapshot_params``)
         connect = functools.partial(HcloudApi.connect, params["api_token"], params["api_endpoint"], params["request_timeout"])
         fleet = FleetRun(
             connect,
@@ -631,7 +620,7 @@ def run(params, check_mode=False, clock=SYSTEM_CLOCK, report=None):
             params["concurrency"],
             check_mode=check_mode,
             clock=clock,
-            poll_budget=budget,
+            poll_budget=params["poll_budget"],
             report=report if params["servers"] is not None else None,
             progress_interval=params["progress_interval"],
         )

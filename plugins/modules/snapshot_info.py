@@ -132,17 +132,17 @@ retention:
 """
 
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, api_argument_spec
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
-from ansible_collections.lockaware.hcloud.plugins.module_utils._module_main import module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import RULES, hold_reason, plan_retention, retention_rules
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_view
-from ansible_collections.lockaware.hcloud.plugins.module_utils._series import read_series
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, check_description, check_labels, check_server
-from ansible_collections.lockaware.hcloud.plugins.module_utils._views import snapshot_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, api_argument_spec
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import LIVE_STATUSES, has_labels, is_managed, label_selector, newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._series import plan_series, read_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils.report._retention_report import retention_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.report._views import snapshot_view
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._pricing import read_price
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._retention import RULES
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._module_main import module_main
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption, check_info_params, check_labels
 
 
 def argument_spec():
@@ -190,27 +190,14 @@ def retention_plan(api, params, rules):
     labels = check_labels(params["labels"])
     server_id = api.server(params["server"])["id"]
     listing = read_series(api, server_id, labels, check_mode=True)  # check mode: earlier versions' snapshots counted, not labelled
-    series = [image for image in listing if hold_reason(image) != "marked deleted"]
-    return retention_view(rules, plan_retention(series, rules), series, read_price(api))
-
-
-def checked_rules(params):
-    """The rules of ``retention`` or ``keep``, or None, the other options checked as the snapshot module checks them;
-    ``InvalidOption`` before anything is read."""
-    if params.get("server") is not None:
-        check_server(params["server"])
-    check_description(params.get("description"))
-    check_labels(params.get("labels"))
-    rules = retention_rules(params.get("keep"), params.get("retention"))
-    if rules is not None and not params.get("server"):
-        raise InvalidOption("retention needs server: a plan is for the series of one server (the snapshots it made of that server)")
-    return rules
+    planned = plan_series(listing, server_id, labels, rules)
+    return retention_view(rules, planned.plan, planned.series, read_price(api))
 
 
 def run(params):
     """Connect and list (and plan, with retention); returns the result without ``changed``; raises ``TaskFailed``."""
     try:
-        rules = checked_rules(params)
+        rules = check_info_params(params)  # every option checked, before any request
         api = HcloudApi.connect(params["api_token"], params["api_endpoint"], params["request_timeout"])
         result = {"snapshots": SnapshotLister(api, params).list()}
         if rules is not None:

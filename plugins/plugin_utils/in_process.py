@@ -22,9 +22,9 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._token import censored_forms
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import HCLOUD_IMPORT_ERROR, MISSING_HCLOUD_MESSAGE
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._token import censored_forms
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
 
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
 

@@ -20,7 +20,7 @@ from hcloud_sim.launcher import start_simulator  # noqa: E402  pylint: disable=w
 
 BIN = Path(sys.executable).parent
 REQUIRED = ["MANIFEST.json", "FILES.json", "meta/runtime.yml", "plugins/modules/snapshot.py", "plugins/modules/snapshot_info.py",
-            "plugins/lookup/servers.py", "plugins/module_utils/_snapshot_task.py", "playbooks/snapshot_fleet.yml",
+            "plugins/lookup/servers.py", "plugins/module_utils/task/_snapshot_task.py", "playbooks/snapshot_fleet.yml",
             "playbooks/snapshot_hosts.yml", "roles/snapshot_host/tasks/main.yml", "roles/snapshot_host/meta/argument_specs.yml",
             "hcloud_sim/__main__.py", "README.md", "COPYING"]  # fmt: skip
 

@@ -61,7 +61,7 @@ SCENARIOS = (
     Scenario(17, "id-cap", "actions_id_cap 25: 60 servers seen in time", scenarios_real_api.id_cap_fleet, 30),
     Scenario(18, "failed-image", "failed image left unavailable: adopt, match, keep", scenarios_real_api.failed_image, 30),
     Scenario(19, "invisible-lock", "invisible lock, action ending in locked", scenarios_real_api.invisible_lock, 25),
-    Scenario(20, "progress-stuck", "progress stuck: 50 servers under 0.25 req/s", scenarios_real_api.progress_stuck, 60),
+    Scenario(20, "progress-stuck", "progress stuck: 100 servers within the 0.25 req/s budget", scenarios_real_api.progress_stuck, 75),
     Scenario(21, "api-2026", "no datacenters, no deprecated calls, read-only token", scenarios_real_api.api_2026, 40),
     Scenario(22, "steady-churn", "steady state, keep 7, 200 servers, another client churning", scenarios_steady.steady_churn, 60),
     Scenario(23, "retention-year", "retention rules over a year of history, 20 servers", scenarios_retention.retention_year, 60),

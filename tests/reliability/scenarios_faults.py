@@ -24,7 +24,7 @@ READ_PATHS = (r"^/v1/servers$", r"^/v1/images$", r"^/v1/servers/\d+/actions$", r
 DELETE_FAULTS = ({"mode": "respond", "status": 500, "code": "server_error"}, {"mode": "after_commit", "status": 503, "code": "unavailable"}, {"mode": "drop"})
 SERIES = {"series": "nightly"}
 MIN_GAP_AFTER_429 = 0.9
-READ_PATIENCE = 120  # the module's deadline for one read (module_utils/_api.py), retries of rate limits included
+READ_PATIENCE = 120  # the module's deadline for one read (module_utils/api/_api.py), retries of rate limits included
 
 
 def requests_to(ctx: RunContext, method: str, path_regex: str) -> list[dict[str, Any]]:

@@ -33,12 +33,12 @@ from harness import sim_seconds
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Clock
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._pacing import Pacing
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Clock
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 
 SEED = int(os.environ.get("RELIABILITY_SEED", "1"))

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._token import forget
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api import _token
+
+
+def forget() -> None:
+    """Forget every token ``_token.remember`` was given (the collection never does: a task's process ends)."""
+    with _token._lock:  # pylint: disable=protected-access
+        _token._remembered.clear()  # pylint: disable=protected-access
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ from ansible.plugins.loader import init_plugin_loader, lookup_loader
 from ansible.utils.collection_loader import AnsibleCollectionConfig
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import build_client
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,
     FakeClock,

@@ -16,7 +16,7 @@ import threading
 
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import pick_server
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import pick_server
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._actions import (
     ActionFailed,
     ProgressPacer,
     SnapshotFailed,
@@ -18,7 +18,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import (
     wait_for_action,
     wait_for_snapshot,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, make_action, make_image
 
 

@@ -10,9 +10,9 @@ import pytest
 import requests
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import PER_PAGE, HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import PER_PAGE, HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import AmbiguousServer, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, FakeRateLimit, make_action, make_image, make_server
 
 

@@ -14,11 +14,11 @@ import threading
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import CancellableClock, Cancellation, Cancelled, cancel_on_signals
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record import POWER_LABEL, marked_since
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._power_record import POWER_LABEL, marked_since
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._cancel import CancellableClock, Cancellation, Cancelled, cancel_on_signals
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeApi, FakeClock, make_action, make_server
 

@@ -8,8 +8,8 @@ import hcloud
 import pytest
 import requests
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils import _client as client_module
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api import _client as client_module
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import (
     DEFAULT_API_ENDPOINT,
     ClientConfigError,
     api_argument_spec,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import BURST, RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._direct_reads import RUNNING_REREAD, DirectReads
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_reads import SHARE_FROM, fleet_reads
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._direct_reads import RUNNING_REREAD, DirectReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_reads import SHARE_FROM, fleet_reads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import BURST, RequestBudget
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,
     FakeClock,

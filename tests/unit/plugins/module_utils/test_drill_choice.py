@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_choice import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._drill_choice import (
     add_costs,
     billed_cost,
     fits,

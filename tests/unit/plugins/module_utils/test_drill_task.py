@@ -10,13 +10,13 @@ import pytest
 from hcloud import APIException
 from requests.exceptions import ConnectionError as DroppedConnection
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._cancel import CancellableClock, Cancellation
-from ansible_collections.lockaware.hcloud.plugins.module_utils._drill_task import DrillOptions, DrillTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import StepFailed, TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks import DRILL_LABEL, EXPIRES_LABEL, ORIGIN_LABEL, SNAPSHOT_LABEL
-from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_servers import ScratchServers
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._drill_task import DrillOptions, DrillTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._scratch_marks import DRILL_LABEL, EXPIRES_LABEL, ORIGIN_LABEL, SNAPSHOT_LABEL
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._scratch_servers import ScratchServers
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import StepFailed, TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._cancel import CancellableClock, Cancellation
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_drill_api import FakeDrillApi
 

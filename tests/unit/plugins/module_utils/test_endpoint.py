@@ -10,8 +10,8 @@ import pytest
 import requests
 from urllib3.util import parse_url
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, build_client
-from ansible_collections.lockaware.hcloud.plugins.module_utils._endpoint import EndpointRefused, checked_endpoint, is_loopback
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._endpoint import EndpointRefused, checked_endpoint, is_loopback
 
 TOKEN = "endpoint-test-token-0123456789"
 

@@ -8,9 +8,9 @@ import pytest
 import requests
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import ActionFailed, WaitTimedOut
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import HINTS, TaskFailed, describe_failure, doing, failure_message
-from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import AmbiguousServer, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import HINTS, TaskFailed, describe_failure, doing, failure_message
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._actions import ActionFailed, WaitTimedOut
 
 
 def locked():

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._listing import PER_PAGE, consistent_listing, read_newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._listing import PER_PAGE, consistent_listing, read_newest_first
 
 UTC = datetime.timezone.utc
 START = datetime.datetime(2026, 12, 1, tzinfo=UTC)

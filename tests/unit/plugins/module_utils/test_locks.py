@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport, LockTimedOut, wait_until_unlocked
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._locks import LockReport, LockTimedOut, wait_until_unlocked
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, make_action
 
 
@@ -114,18 +114,8 @@ def test_zero_deadline_with_running_action_fails_without_sleeping():
     assert report.waited == 0
 
 
-def test_lock_report_as_result():
+def test_lock_report_keeps_the_last_reading_of_each_action():
     report = LockReport()
     report.record([BACKUP, REBUILD])
     report.record([dict(BACKUP, progress=80)])
-    report.waited = 12.345
-    result = report.as_result()
-    assert result["waited"] == 12.3
-    assert result["actions"] == [
-        {"id": 12, "command": "create_image", "started": BACKUP["started"], "progress": 80, "status": "running"},
-        {"id": 13, "command": "rebuild", "started": REBUILD["started"], "progress": 5, "status": "running"},
-    ]
-
-
-def test_lock_report_empty():
-    assert LockReport().as_result() == {"waited": 0.0, "actions": []}
+    assert [(action["id"], action["progress"]) for action in report.seen.values()] == [(12, 80), (13, 5)]

@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import (
     SnapshotIdentity,
     age_seconds,
     find_matches,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._actions import wait_for_snapshot
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import BURST, RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import RESEND_ROUND, Pacing
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._actions import wait_for_snapshot
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import BURST, RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._pacing import RESEND_ROUND, Pacing
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeApi, FakeClock, FakeRateLimit, make_image
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._planner import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._planner import (
     ADOPT,
     CREATE,
     UNCHANGED,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pool import bound_connections
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._pool import bound_connections
 
 
 def test_the_client_session_gets_one_blocking_bounded_pool():

@@ -12,11 +12,11 @@ import datetime
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._power_record import (
     LEAVE,
     NOTHING,
     POWER_LABEL,
@@ -28,7 +28,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._power_record imp
     stamp,
     unmark,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._snapshot_task import SnapshotTask
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,

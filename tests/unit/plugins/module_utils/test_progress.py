@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._locks import LockReport
-from ansible_collections.lockaware.hcloud.plugins.module_utils._progress import FleetProgress, ProgressTicker, duration
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._progress import FleetProgress, ProgressTicker, duration
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._locks import LockReport
 
 
 class Clock:

@@ -12,14 +12,14 @@ import inspect
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._direct_reads import DirectReads
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_reads import FleetReads
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._protocol import SnapshotApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import AmbiguousServer, ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._protocol import SnapshotApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import AmbiguousServer, ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._direct_reads import DirectReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_reads import FleetReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_task_api import FleetTaskApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     FakeApi,
     FakeClock,

@@ -11,8 +11,8 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
-from ansible_collections.lockaware.hcloud.plugins.module_utils._ratelimit import RateLimitObserver
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock
 
 

@@ -8,13 +8,13 @@ import datetime
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._rebuild import RESTORED, RESTORING, RebuildHistory, recognise
-from ansible_collections.lockaware.hcloud.plugins.module_utils._restore_choice import readable_age, what_is_lost
-from ansible_collections.lockaware.hcloud.plugins.module_utils._restore_options import RollbackOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._restore_power import target_state
-from ansible_collections.lockaware.hcloud.plugins.module_utils._restore_task import RestoreTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.restore._rebuild import RESTORED, RESTORING, RebuildHistory, recognise
+from ansible_collections.lockaware.hcloud.plugins.module_utils.restore._restore_choice import readable_age, what_is_lost
+from ansible_collections.lockaware.hcloud.plugins.module_utils.restore._restore_options import RollbackOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.restore._restore_power import target_state
+from ansible_collections.lockaware.hcloud.plugins.module_utils.restore._restore_task import RestoreTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import NOW, FakeClock, make_action
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.restore_fake import RestoreProject, server, snapshot
 

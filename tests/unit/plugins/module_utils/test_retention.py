@@ -11,20 +11,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._matching import newest_first
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import newest_first
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._retention import (
     RULES,
     image_price,
+    in_series,
     period_of,
-    plan_cost,
     plan_retention,
-    plan_series_retention,
-    retention_rules,
     storage_cost,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._rotation import choose_deletions, in_series
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption, retention_rules
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import make_image
+from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.retention_oracle import choose_deletions, plan_cost, plan_series_retention
 
 UTC = datetime.timezone.utc
 SERIES = {"schedule": "nightly"}

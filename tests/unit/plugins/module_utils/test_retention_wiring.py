@@ -14,13 +14,13 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet import FleetRun
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pricing import read_price
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retention_report import retention_summary
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet import FleetRun
+from ansible_collections.lockaware.hcloud.plugins.module_utils.report._retention_report import retention_summary
+from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._pricing import read_price
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption
 from ansible_collections.lockaware.hcloud.plugins.modules import snapshot, snapshot_info
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import NOW, FakeApi, FakeClock, make_image, make_server
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.test_fleet import Connections

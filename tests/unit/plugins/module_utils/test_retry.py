@@ -8,7 +8,7 @@ import pytest
 import requests
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._retry import (
     NOT_APPLIED_CODES,
     PASSING_CODES,
     error_code,
@@ -18,7 +18,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._retry import (
     outcome_unknown,
     retry_read,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import Backoff, Deadline
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, FakeRateLimit
 
 

@@ -9,10 +9,9 @@ import re
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.drill._scratch_marks import (
     DRILL_LABEL,
     EXPIRES_LABEL,
-    check_run_id,
     expired,
     is_scratch,
     leftover_selector,
@@ -20,7 +19,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._scratch_marks im
     scratch_labels,
     scratch_name,
 )
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption, label_value_problem
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption, check_run_id, label_value_problem
 
 NOW = datetime.datetime(2026, 12, 7, 23, 0, tzinfo=datetime.timezone.utc)
 HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")

@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import pytest
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._budget import BURST, RequestBudget
-from ansible_collections.lockaware.hcloud.plugins.module_utils._fleet_task_api import FleetTaskApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._listing_cache import GATHER, ROTATION_GATHER, ListingCache, SeriesCache
-from ansible_collections.lockaware.hcloud.plugins.module_utils._ratelimit import RateLimitObserver
-from ansible_collections.lockaware.hcloud.plugins.module_utils._servers import ServerNotFound
-from ansible_collections.lockaware.hcloud.plugins.module_utils._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._ratelimit import RateLimitObserver
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import ServerNotFound
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_task_api import FleetTaskApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import GATHER, ROTATION_GATHER, ListingCache, SeriesCache
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import BURST, RequestBudget
 
 ID_CAP = 25
 

@@ -11,13 +11,13 @@ import pytest
 import requests
 from hcloud import APIException
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._create import MAX_UNKNOWN_OUTCOMES
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
-from ansible_collections.lockaware.hcloud.plugins.module_utils._options import SnapshotOptions
-from ansible_collections.lockaware.hcloud.plugins.module_utils._pacing import Pacing
-from ansible_collections.lockaware.hcloud.plugins.module_utils._snapshot_task import SnapshotTask
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import utc_now
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._create import MAX_UNKNOWN_OUTCOMES
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._options import SnapshotOptions
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._snapshot_task import SnapshotTask
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import InvalidOption
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._pacing import Pacing
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import utc_now
 from ansible_collections.lockaware.hcloud.plugins.modules.snapshot import argument_spec
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import (
     NOW,

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._timing import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import (
     ACTION_PATIENCE,
     READ_PATIENCE,
     Backoff,

@@ -11,10 +11,9 @@ from urllib.parse import quote, quote_plus
 import pytest
 import requests
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils import _token
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import ClientConfigError, build_client
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed, doing, failure_message
-from ansible_collections.lockaware.hcloud.plugins.module_utils._token import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api import _token
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError, build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._token import (
     HIDDEN,
     censored_forms,
     redact,
@@ -24,6 +23,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils._token import (
     stripped_token,
     token_problem,
 )
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed, doing, failure_message
 
 HETZNER_LIKE = "a" * 20 + "B" * 20 + "0123456789" * 2 + "zZ9y"  # 64 letters and digits, as the Console hands them out
 SECRET = "tok-SECRET-0123456789"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._validation import (
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._validation import (
     InvalidOption,
     check_labels,
     check_non_negative,
@@ -132,7 +132,7 @@ def test_invalid_label_keys(key, fragment):
 def test_check_labels_rejects_empty_prefix_before_slash():
     """A key with a slash needs a prefix (Hetzner and Kubernetes label rules); the API rejects '/name'.
 
-    KNOWN BUG in plugins/module_utils/_validation.py: label_key_problem only checks the prefix when it is
+    KNOWN BUG in plugins/module_utils/task/_validation.py: label_key_problem only checks the prefix when it is
     non-empty, so '/name' passes the module's validation and fails later at the API with invalid_input.
     """
     with pytest.raises(InvalidOption, match="prefix"):

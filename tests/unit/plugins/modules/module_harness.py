@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils import _module_main
-from ansible_collections.lockaware.hcloud.plugins.module_utils._api import HcloudApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils._client import build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import build_client
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task import _module_main
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, FakeRateLimit, FakeTransport
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.modules import scratch_server
 
 DEFAULTS = {name: spec.get("default") for name, spec in scratch_server.argument_spec().items()}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils import _module_main
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task import _module_main
 from ansible_collections.lockaware.hcloud.plugins.modules import snapshot
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeApi, make_image, make_server
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.modules.module_harness import run_main

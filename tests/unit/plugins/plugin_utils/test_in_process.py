@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils._failure import TaskFailed
+from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.modules import snapshot
 from ansible_collections.lockaware.hcloud.plugins.plugin_utils.in_process import environment, run_module_code, runs_on_controller
 

@@ -1,0 +1,150 @@
+# Copyright: (c) 2026, lockaware.hcloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The action poller: every action the tasks of a run wait for, polled in requests of at most 25 ids."""
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+from __future__ import annotations
+
+import threading
+
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._retry import error_code
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Clock, poll_backoff, remaining_time
+
+# GET /actions?id= answers at most this many actions (the real API; hcloud-go chunks by 25 too).
+ACTIONS_PER_REQUEST = 25
+# How often a waiter looks at the shared answers (no request: the poller decides when to ask the API).
+POLL_TICK = 0.5
+
+
+# An action whose end its progress predicts is read again at that end, but at least this often (progress may turn).
+ESTIMATE_CAP = 60.0
+# An action is read again at this share of the time to its estimated end: early readings of a percentage are
+# coarse, so the estimate is refined on the way and the end is seen within a poll or two of it.
+ESTIMATE_SHARE = 0.8
+# A new action joins the next poll if it is due within this many seconds (the backoff's cap); else it is read at once.
+FIRST_READ = 10.0
+
+
+def gone_action(action: dict) -> dict:
+    """The action as last known, ended in error: the API answered 404 for it."""
+    error = {"code": "not_found", "message": f"the API no longer knows action {action['id']} (404 while waiting for it)"}
+    return dict(action, command=action.get("command") or "unknown", status="error", error=error)
+
+
+class ActionPoller:
+    """Polls every action some task waits for, in requests of at most 25 ids, paid from the run's budget.
+
+    Each action has its own due time: when it should end by its progress so far (at least 1 s, at most
+    ``ESTIMATE_CAP``), or by its own backoff (1 s growing to 10 s) while its progress does not rise. A poll reads
+    the actions that are due, soonest due first, in as few requests of 25 as hold them, the last request filled up
+    with the actions due next; so with linear progress a thousand actions cost about one request per 25 ends, not
+    rounds over all of them. When the budget cannot pay for every request, the longest due go first (none starves).
+    An id missing from an answer is read on its own (``GET /actions/{id}``). A single action is read on its own too.
+    """
+
+    def __init__(self, api: HcloudApi, budget: RequestBudget, clock: Clock) -> None:
+        self._api = api
+        self._budget = budget
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._actions: dict = {}
+        self._first: dict = {}  # id -> (time, progress) of the first reading of its current progress run
+        self._next: dict = {}  # id -> when it is due to be read again
+        self._backoffs: dict = {}  # id -> its backoff while its progress does not rise
+        self._due = clock()  # the earliest due time of a running action (or when the budget has a request again)
+
+    def watch(self, action: dict, read_at: float) -> None:
+        """Take an action as read elsewhere at ``read_at`` (a listing of running actions) as its first reading; from
+        then on it is polled with the others."""
+        with self._lock:
+            if action["id"] not in self._actions:
+                self._actions[action["id"]] = dict(action)
+                self._first[action["id"]] = (read_at, action.get("progress") or 0)
+                self._schedule(action["id"], read_at)
+
+    def action(self, action_id: int) -> dict:
+        """The action as last read; read now if a poll is due and the budget has requests for it."""
+        with self._lock:
+            if action_id not in self._actions:
+                # Running when its task got it (just begun): read with the next poll if one is due soon, else now.
+                self._actions[action_id] = {"id": action_id, "command": None, "status": "running", "progress": 0}
+                self._first[action_id] = (self._clock(), 0)
+                now = self._clock()
+                soon = [self._next[other] for other, action in self._actions.items() if action["status"] == "running" and other in self._next]
+                self._next[action_id] = min(soon) if soon and min(soon) <= now + FIRST_READ else now
+                self._due = min(self._due, self._next[action_id])
+            if self._actions[action_id]["status"] == "running" and self._clock() >= self._due:
+                self._poll()
+            return dict(self._actions[action_id])
+
+    def next_poll_in(self) -> float | None:
+        """Seconds until the next poll may read the API (when an action is due, and the budget has a request for it);
+        None when no action is being waited for."""
+        with self._lock:
+            if not any(action["status"] == "running" for action in self._actions.values()):
+                return None
+            due = self._due
+        return max(0.0, due - self._clock(), self._budget.seconds_until())
+
+    def _poll(self) -> None:
+        now = self._clock()
+        running = sorted((self._next[action_id], action_id) for action_id, action in self._actions.items() if action["status"] == "running")
+        due = [action_id for at, action_id in running if at <= now]
+        if not due:
+            self._due = running[0][0] if running else now + POLL_TICK
+            return
+        requests = -(-len(due) // ACTIONS_PER_REQUEST)
+        ids = [action_id for _at, action_id in running][: requests * ACTIONS_PER_REQUEST]
+        chunks = [ids[start : start + ACTIONS_PER_REQUEST] for start in range(0, len(ids), ACTIONS_PER_REQUEST)]
+        paid = [chunk for chunk in chunks if self._budget.take()]
+        if not paid:
+            self._due = now + max(POLL_TICK, self._budget.seconds_until())
+            return
+        seen = {}
+        for chunk in paid:
+            if len(chunk) == 1:
+                seen[chunk[0]] = self._read_one(chunk[0])
+                continue
+            seen.update({action["id"]: action for action in self._api.get("/actions", params={"id": chunk})["actions"]})
+            for missing in (action_id for action_id in chunk if action_id not in seen):
+                self._budget.spend(1)
+                seen[missing] = self._read_one(missing)
+        self._update(seen)
+
+    def _read_one(self, action_id: int) -> dict:
+        """``GET /actions/{id}``; an action the API no longer knows ends in error for its own waiter alone (a poll is
+        shared: raising here would fail every task that happens to poll)."""
+        try:
+            return self._api.action(action_id)
+        except Exception as exc:
+            if error_code(exc) != "not_found":
+                raise
+            return gone_action(self._actions.get(action_id) or {"id": action_id})
+
+    def _update(self, seen: dict) -> None:
+        now = self._clock()
+        for action_id, action in seen.items():
+            previous = self._first.get(action_id)
+            progress = action.get("progress") or 0
+            if action["status"] == "running" and (previous is None or progress < previous[1]):
+                self._first[action_id] = (now, progress)
+            self._actions[action_id] = action
+            if action["status"] == "running":
+                self._schedule(action_id, now)
+        waiting = [self._next[action_id] for action_id, action in self._actions.items() if action["status"] == "running"]
+        self._due = min(waiting) if waiting else now
+
+    def _schedule(self, action_id: int, now: float) -> None:
+        """When to read the action again: at its estimated end, or by its backoff when progress tells nothing."""
+        action = self._actions[action_id]
+        estimate = remaining_time(self._first.get(action_id), self._clock(), action.get("progress") or 0)
+        if estimate is None:
+            backoff = self._backoffs.setdefault(action_id, poll_backoff())
+            self._next[action_id] = now + backoff.next_delay()
+        else:
+            self._backoffs.pop(action_id, None)
+            self._next[action_id] = now + min(ESTIMATE_CAP, max(poll_backoff().initial, ESTIMATE_SHARE * estimate))
+        self._due = min(self._due, self._next[action_id])
