@@ -29,9 +29,8 @@ BACKUPS = ("type", "backup")
 SERIES_PER_READ = 5
 # How long a read waits for more tasks to ask before it begins: the tasks one poll's answer wakes ask within a tick.
 GATHER = POLL_TICK
-# Rotation's series read may wait for the next poll's ends too (polls are 4 s apart at the default budget), this long
-# at most: the snapshot is made by then, only the task's end waits.
-ROTATION_GATHER = 5.0
+# The tasks one read served come on together: the next read of their look waits this long for them.
+FOLLOW_GATHER = 0.1
 
 
 class ListingCache:

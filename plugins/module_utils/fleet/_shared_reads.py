@@ -20,8 +20,8 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import H
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import made_from, newest_first, parse_time
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import index_servers, pick_server
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import (
+    FOLLOW_GATHER,
     GATHER,
-    ROTATION_GATHER,
     ListingCache,
     SeriesCache,
     outside_series_selector,
@@ -45,7 +45,7 @@ class SharedReads:
         self._lock = threading.Lock()
         self._servers: tuple[dict, dict] | None = None  # (by name, by ID), from one listing of all servers
         self._listings = ListingCache(api, clock)
-        self._series = SeriesCache(api, clock)  # rotation's reads, which may wait for the next poll's ends
+        self._series = SeriesCache(api, clock)  # rotation's reads (and snapshot_info's)
         self._looks = SeriesCache(api, clock)  # the looks before a create, which wait a tick at most
         self._actions = ActionPoller(api, budget, clock)
         self._locks = LockFollower(api, self._actions, budget, clock)
@@ -79,19 +79,14 @@ class SharedReads:
         asking at once (``SeriesCache``). Only a snapshot labelled with a server other than the one it was made from,
         or with a server label but not ``lockaware.hcloud/managed=true``, is in neither."""
         outside = self._listings.snapshots_now(outside_series_selector(labels), since, gather=GATHER)
-        images = [*self._looks.series(server_id, labels), *outside]
+        images = [*self._looks.series(server_id, labels, FOLLOW_GATHER), *outside]  # those the listing served come on together
         found = {image["id"]: image for image in images if made_from(image, server_id) and (since is None or parse_time(image["created"]) >= since)}
         return newest_first(list(found.values()))
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
-        """Read after this call began: the servers asking at once share label-selected reads (``SeriesCache``).
-
-        Rotation reads the series once its snapshot is made; the snapshots the poller's next poll finds made join the
-        read: it waits for that poll (a tick after it, at most ``ROTATION_GATHER`` seconds), or a tick when no other
-        action is being waited for."""
-        next_poll = self._actions.next_poll_in()
-        gather = GATHER if next_poll is None else min(ROTATION_GATHER, next_poll + GATHER)
-        return self._series.series(server_id, labels, gather)
+        """Read after this call began: the servers asking at once (within a poll tick) share label-selected reads
+        (``SeriesCache``)."""
+        return self._series.series(server_id, labels)
 
     def unlabelled_managed(self) -> list[dict]:
         """One listing for the whole run."""

@@ -80,15 +80,6 @@ class ActionPoller:
                 self._poll()
             return dict(self._actions[action_id])
 
-    def next_poll_in(self) -> float | None:
-        """Seconds until the next poll may read the API (when an action is due, and the budget has a request for it);
-        None when no action is being waited for."""
-        with self._lock:
-            if not any(action["status"] == "running" for action in self._actions.values()):
-                return None
-            due = self._due
-        return max(0.0, due - self._clock(), self._budget.seconds_until())
-
     def _poll(self) -> None:
         now = self._clock()
         running = sorted((self._next[action_id], action_id) for action_id, action in self._actions.items() if action["status"] == "running")

@@ -13,7 +13,7 @@ from hcloud import APIException
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import ServerNotFound
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_task_api import FleetTaskApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import GATHER, ROTATION_GATHER, ListingCache, SeriesCache
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import GATHER, ListingCache, SeriesCache
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import BURST, RequestBudget
 
@@ -499,16 +499,3 @@ def test_the_look_for_a_match_made_meanwhile_reads_the_series_and_what_is_outsid
         {"type": "snapshot", "label_selector": "env=prod,!lockaware.hcloud/server", "since": since},
         {"type": "snapshot", "label_selector": "env=prod,lockaware.hcloud/managed=true,lockaware.hcloud/server in (1)", "since": None},
     ]
-
-
-def test_rotation_waits_for_the_next_polls_ends_a_few_seconds_at_most_and_a_tick_when_nothing_else_runs(setup):
-    # Rotation's series read comes once the task's snapshot is made: the snapshots the next poll finds made join it.
-    api, clock, shared = setup
-    start = clock.now
-    shared.series(1, {})
-    assert clock.now - start == GATHER  # no other action waited for: a tick
-    shared.action(77)  # another server's snapshot being made: read now, due again in about a second (its backoff)
-    start = clock.now
-    shared.series(2, {})
-    assert GATHER < clock.now - start <= ROTATION_GATHER
-    assert len([path for path, _params in api.requests if path == "/images"]) == 2
