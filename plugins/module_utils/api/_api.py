@@ -16,7 +16,7 @@ from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import build_client
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._listing import consistent_listing
-from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import MANAGED_LABEL, SERVER_LABEL, label_selector, series_labels
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import MANAGED_LABEL, SERVER_LABEL, label_selector, made_from, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._retry import error_code, retry_read
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import could_be_id, pick_server
@@ -108,6 +108,10 @@ class HcloudApi:
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """The same: this client always reads from the API."""
         return self.snapshots(label_selector, since)
+
+    def server_snapshots_now(self, server_id: int, labels: dict, since: datetime | None = None) -> list[dict]:
+        """The snapshots created from the server that carry ``labels``, from ``since`` on: one listing, read now."""
+        return [image for image in self.snapshots(label_selector(labels), since) if made_from(image, server_id)]
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """The snapshots of a server's series (the server label and the series' labels), read now: one page."""

@@ -43,9 +43,13 @@ class SnapshotIdentity:
 
 def is_live_snapshot_of(image: dict, server_id: int) -> bool:
     """A snapshot created from this server that is being created or available (``unavailable`` or ``deleted``: not)."""
-    created_from = image.get("created_from") or {}
     live = image.get("status") in LIVE_STATUSES and not image.get("deleted")
-    return image.get("type") == "snapshot" and created_from.get("id") == server_id and live
+    return image.get("type") == "snapshot" and made_from(image, server_id) and live
+
+
+def made_from(image: dict, server_id: int) -> bool:
+    """Whether the image was created from this server (any status)."""
+    return (image.get("created_from") or {}).get("id") == server_id
 
 
 def series_labels(server_id: int) -> dict:

@@ -38,6 +38,10 @@ class SnapshotApi(Protocol):
     def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
         """Like ``snapshots``, but read after this call began."""
 
+    def server_snapshots_now(self, server_id: int, labels: dict, since: datetime | None = None) -> list[dict]:
+        """The snapshots created from the server that carry ``labels``, created from ``since`` on, any status, read
+        after this call began: the look for a match made meanwhile (a fleet reads it narrowly: ``_shared_reads``)."""
+
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """The snapshots labelled as the server's series (``_series``) carrying ``labels``, read now."""
 

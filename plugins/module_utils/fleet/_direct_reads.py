@@ -53,6 +53,10 @@ class DirectReads:
         """Read now: the server's own backups."""
         return self._api.backups(server_id, since)
 
+    def server_snapshots_now(self, server_id: int, labels: dict, since: datetime | None = None) -> list[dict]:
+        """Read now: one listing of the snapshots carrying ``labels``."""
+        return self._api.server_snapshots_now(server_id, labels, since)
+
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """Read now, its own label-selected read."""
         return self._api.series(server_id, labels)

@@ -42,6 +42,9 @@ class FleetReads(Protocol):
     def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
         """The server's automatic backups, read after this call began (or at ``not_before``, a time of ``read_at``, or later)."""
 
+    def server_snapshots_now(self, server_id: int, labels: dict, since: datetime | None = None) -> list[dict]:
+        """The snapshots created from the server that carry ``labels`` (from ``since`` on), read after this call began."""
+
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """A server's series, read after this call began."""
 

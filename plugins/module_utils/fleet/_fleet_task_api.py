@@ -50,6 +50,11 @@ class FleetTaskApi:
             return self._client.snapshots_now(label_selector, since)  # one request's own label: nothing to share
         return self._reads.snapshots_now(label_selector, since)
 
+    def server_snapshots_now(self, server_id: int, labels: dict, since: datetime | None = None) -> list[dict]:
+        """The run's reads, read after this call began (shared: the series and the snapshots outside any series, each
+        read serving the servers asking at once)."""
+        return self._reads.server_snapshots_now(server_id, labels, since)
+
     def series(self, server_id: int, labels: dict) -> list[dict]:
         """The run's reads, read after this call began (shared: one read serves several servers asking at once)."""
         return self._reads.series(server_id, labels)

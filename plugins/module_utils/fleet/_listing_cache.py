@@ -4,6 +4,9 @@
 
 Each cache owns its state and its lock; nothing is re-listed on a timer. A task that must plan from what is there
 now asks for a read made after it asked (``snapshots_now``, ``series``): tasks asking at once share that one read.
+For the series, "at once" is a short, bounded moment (``GATHER``): the tasks whose snapshots one poll's answer shows
+made look at it within one tick of each other (``_action_poller.POLL_TICK``), so a series read waits that long for
+them before it begins, and serves them all.
 """
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
@@ -17,12 +20,17 @@ from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import MANAGED_LABEL, MANAGED_VALUE, SERVER_LABEL, label_selector
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._action_poller import POLL_TICK
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Clock
 
 # The key of the listing of the project's backups among the cached listings (the others are keyed by label selector).
 BACKUPS = ("type", "backup")
 # Servers whose series one shared read covers: keep 7, the new one and a protected one each still fit one page of 50.
 SERIES_PER_READ = 5
+# How long a read waits for more tasks to ask before it begins: the tasks one poll's answer wakes ask within a tick.
+GATHER = POLL_TICK
+# The tasks one read served come on together: the next read of their look waits this long for them.
+FOLLOW_GATHER = 0.1
 
 
 class ListingCache:
@@ -52,10 +60,10 @@ class ListingCache:
             cached = self._listings.get(key)
         return None if cached is None else cached[0]
 
-    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None) -> list[dict]:
+    def snapshots_now(self, label_selector: str | None = None, since: datetime | None = None, gather: float = 0.0) -> list[dict]:
         """The same listing, read after this call began: one read is in flight at a time, and every task that asked
-        before it began is served by it."""
-        return self._fresh(label_selector, since, lambda: self._api.snapshots(label_selector, since))
+        before it began is served by it (a read waits ``gather`` seconds for more tasks to ask before it begins)."""
+        return self._fresh(label_selector, since, lambda: self._api.snapshots(label_selector, since), gather=gather)
 
     def backups(self, server_id: int, since: datetime | None = None, not_before: float | None = None) -> list[dict]:
         """The server's automatic backups, from one listing of the project's backups begun at ``not_before`` or later
@@ -64,14 +72,16 @@ class ListingCache:
         images = self._fresh(BACKUPS, since, lambda: self._api.backup_images(since), not_before)
         return [image for image in images if image.get("bound_to") == server_id]
 
-    def _fresh(self, key: Any, since: datetime | None, read: Callable[[], list[dict]], not_before: float | None = None) -> list[dict]:
+    def _fresh(self, key: Any, since: datetime | None, read: Callable[[], list[dict]], not_before: float | None = None, gather: float = 0.0) -> list[dict]:
         """A listing begun after this call began (or at ``not_before`` or later); one read is in flight at a time,
-        serving every task that asked before it began."""
+        serving every task that asked before it began, or within ``gather`` seconds after the read was due."""
         asked = self._clock()
         with self._fresh_lock:
             cached = self._listings.get(key)
             fresh = cached is not None and (cached[0] > asked if not_before is None else cached[0] >= not_before)
             if cached is None or not fresh or not _covers(cached[1], since):
+                if gather:
+                    self._clock.sleep(gather)  # the tasks asking at once join this read
                 started = self._clock()
                 images = read()
                 with self._lock:
@@ -89,23 +99,26 @@ class ListingCache:
 class SeriesCache:
     """The series of the servers asking at once, in label-selected reads of ``SERIES_PER_READ`` servers; thread-safe."""
 
-    def __init__(self, api: HcloudApi, clock: Clock) -> None:
+    def __init__(self, api: HcloudApi, clock: Clock, gather: float = GATHER) -> None:
         self._api = api
         self._clock = clock
+        self._gather = gather
         self._lock = threading.Lock()  # guards the servers waiting
         self._fresh_lock = threading.Lock()  # one read in flight at a time
         self._waiting: set = set()
         self._read: dict = {}  # server ID: (read at, its series)
 
-    def series(self, server_id: int, labels: dict) -> list[dict]:
-        """A server's series, read after this call began, with the series of every server waiting for one
-        (``lockaware.hcloud/server in (...)``: one page in steady state)."""
+    def series(self, server_id: int, labels: dict, gather: float | None = None) -> list[dict]:
+        """A server's series, read after this call began, with the series of every server waiting for one, the
+        servers that ask within ``gather`` seconds (default: the cache's) included (``lockaware.hcloud/server in
+        (...)``: one page in steady state)."""
         asked = self._clock()
         with self._lock:
             self._waiting.add(server_id)
         with self._fresh_lock:
             read_at, images = self._read.get(server_id, (None, []))
             if read_at is None or read_at <= asked:
+                self._clock.sleep(self._gather if gather is None else gather)  # the servers asking at once join these reads
                 with self._lock:
                     waiting, self._waiting = sorted(self._waiting | {server_id}), set()
                 started = self._clock()
@@ -122,6 +135,12 @@ def series_selector(server_ids: list[int], labels: dict) -> str:
     """The label selector of the series of these servers."""
     base = label_selector(dict(labels, **{MANAGED_LABEL: MANAGED_VALUE}))
     return f"{base},{SERVER_LABEL} in ({','.join(str(server_id) for server_id in server_ids)})"
+
+
+def outside_series_selector(labels: dict) -> str:
+    """The label selector of the snapshots carrying ``labels`` that are in no server's series (no server label):
+    other clients' and earlier versions' (``_series``)."""
+    return ",".join(part for part in (label_selector(labels), f"!{SERVER_LABEL}") if part)
 
 
 def _covers(listed_since: datetime | None, since: datetime | None) -> bool:

@@ -17,8 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import HcloudApi
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import made_from, newest_first, parse_time
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import index_servers, pick_server
-from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import ListingCache, SeriesCache
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import (
+    FOLLOW_GATHER,
+    GATHER,
+    ListingCache,
+    SeriesCache,
+    outside_series_selector,
+)
 from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._pricing import PricingOnce
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._action_poller import ActionPoller
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
@@ -38,7 +45,8 @@ class SharedReads:
         self._lock = threading.Lock()
         self._servers: tuple[dict, dict] | None = None  # (by name, by ID), from one listing of all servers
         self._listings = ListingCache(api, clock)
-        self._series = SeriesCache(api, clock)
+        self._series = SeriesCache(api, clock)  # rotation's reads (and snapshot_info's)
+        self._looks = SeriesCache(api, clock)  # the looks before a create, which wait a tick at most
         self._actions = ActionPoller(api, budget, clock)
         self._locks = LockFollower(api, self._actions, budget, clock)
         self._pricing = PricingOnce(api)
@@ -64,8 +72,20 @@ class SharedReads:
         """From one listing of the project's backups begun at ``not_before`` or later (``ListingCache``)."""
         return self._listings.backups(server_id, since, not_before)
 
+    def server_snapshots_now(self, server_id: int, labels: dict, since: datetime | None = None) -> list[dict]:
+        """Read after this call began, narrowly: the project's window holds every snapshot the run itself made, pages
+        of them, so instead the snapshots outside any series (no server label: other clients', earlier versions'), one
+        listing shared by the tasks asking at once, and the server's series, read with the series of the servers
+        asking at once (``SeriesCache``). Only a snapshot labelled with a server other than the one it was made from,
+        or with a server label but not ``lockaware.hcloud/managed=true``, is in neither."""
+        outside = self._listings.snapshots_now(outside_series_selector(labels), since, gather=GATHER)
+        images = [*self._looks.series(server_id, labels, FOLLOW_GATHER), *outside]  # those the listing served come on together
+        found = {image["id"]: image for image in images if made_from(image, server_id) and (since is None or parse_time(image["created"]) >= since)}
+        return newest_first(list(found.values()))
+
     def series(self, server_id: int, labels: dict) -> list[dict]:
-        """Read after this call began: the servers asking at once share label-selected reads (``SeriesCache``)."""
+        """Read after this call began: the servers asking at once (within a poll tick) share label-selected reads
+        (``SeriesCache``)."""
         return self._series.series(server_id, labels)
 
     def unlabelled_managed(self) -> list[dict]:

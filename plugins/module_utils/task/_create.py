@@ -133,7 +133,8 @@ class CreateProtocol:
         now = self._clock.now()
         with doing(f"listing the snapshots of server {self._name}"):
             wanted = identity(self._options, self._server, now)
-            return first_match(self._live(label_selector(self._options.labels), identity_window(wanted, now)), wanted, now)
+            images = self._api.server_snapshots_now(self._server["id"], self._options.labels, identity_window(wanted, now))
+            return first_match([image for image in images if is_live_snapshot_of(image, self._server["id"])], wanted, now)
 
     def _find_request(self, request_id: str) -> dict | None:
         """The snapshot our own earlier request created, if it was applied after all."""

@@ -283,6 +283,12 @@ class FakeApi:
         self._record("snapshots_now", label_selector)
         return self._snapshots(label_selector, since)
 
+    def server_snapshots_now(self, server_id, labels, since=None):
+        """The same store: the fake has no cache."""
+        selector = ",".join(f"{key}={value}" for key, value in sorted(labels.items())) or None
+        self._record("server_snapshots_now", server_id, selector)
+        return [image for image in self._snapshots(selector, since) if (image.get("created_from") or {}).get("id") == server_id]
+
     def series(self, server_id, labels):
         self._record("series", server_id)
         wanted = dict(labels, **{"lockaware.hcloud/managed": "true", SERVER_LABEL: str(server_id)})

@@ -40,6 +40,9 @@ def project():
         make_image(1, managed=True, labels={"series": "nightly"}),
         make_image(2, server_id=8, server_name="db1"),
         make_image(3, status="creating"),
+        make_image(6, managed=True, labels={"series": "nightly", "lockaware.hcloud/server": "42"}),  # in web1's series
+        make_image(9, managed=True, labels={"series": "nightly", "lockaware.hcloud/server": "8"}, server_id=8, server_name="db1"),
+        make_image(10, labels={"series": "nightly"}),  # another client's, outside any series
         make_backup(4),
         make_backup(5, server_id=8, server_name="db1"),
     ]
@@ -101,6 +104,8 @@ def script(api):
         "snapshots": sorted(image["id"] for image in api.snapshots(None)),
         "snapshots by label": [image["id"] for image in api.snapshots("series=nightly")],
         "snapshots now": [image["id"] for image in api.snapshots_now("series=nightly")],
+        # The look for a match made meanwhile: a fleet reads the series and what is outside any series, not the window.
+        "server snapshots now": sorted(image["id"] for image in api.server_snapshots_now(42, {"series": "nightly"})),
         "running": api.running_actions(42),
         "image": api.image(1),
         "no image": api.image(999),
@@ -126,7 +131,8 @@ def test_the_implementations_agree():
     answers = {name: script(build(project())) for name, build in IMPLEMENTATIONS.items()}
     reference = answers.pop("FakeApi")
     assert reference["server by ID"]["name"] == "db1"
-    assert reference["snapshots by label"] == [1]
+    assert reference["snapshots by label"] == [10, 9, 6, 1]
+    assert reference["server snapshots now"] == [1, 6, 10]
     assert reference["backups"] == [4]
     assert reference["converted"] == {"id": 4, "type": "snapshot", "bound_to": None, "description": "web1-kept", "labels": {"lockaware.hcloud/managed": "true"}}
     for name, answer in answers.items():

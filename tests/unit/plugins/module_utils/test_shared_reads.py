@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +13,7 @@ from hcloud import APIException
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import ServerNotFound
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_task_api import FleetTaskApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import ListingCache, SeriesCache
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import GATHER, ListingCache, SeriesCache
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import BURST, RequestBudget
 
@@ -26,6 +28,9 @@ class Clock:
 
     def __call__(self):
         return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
 
 
 class RecordingApi:
@@ -435,3 +440,62 @@ def test_a_fleet_task_that_starts_later_plans_from_a_listing_read_after_it_began
     clock.now += 10.0  # concurrency below the fleet's size: this task starts once another has finished
     later.snapshots("env=prod")
     assert len([path for path, _params in api.requests if path == "/images"]) == 2
+
+
+class AskingClock(Clock):
+    """A clock the test moves; each sleep is the moment other tasks ask (``meanwhile``, run before time moves on)."""
+
+    def __init__(self, meanwhile):
+        super().__init__()
+        self.meanwhile = meanwhile
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.meanwhile()
+        self.now += seconds
+
+
+def ask_meanwhile(ask, server_ids, waiting):
+    """Start one task per server calling ``ask(server_id)``; return once each is waiting (``waiting()``: the servers
+    waiting), and the threads with what each got."""
+    answers, threads = {}, []
+    for server_id in server_ids:
+        thread = threading.Thread(target=lambda server_id=server_id: answers.setdefault(server_id, ask(server_id)))
+        thread.start()
+        threads.append(thread)
+    deadline = time.monotonic() + 10
+    while not set(server_ids) <= set(waiting()) and time.monotonic() < deadline:
+        pass  # the other tasks register in microseconds
+    return threads, answers
+
+
+def test_a_series_read_waits_a_tick_for_the_servers_asking_at_once_and_serves_them_all():
+    # The tasks whose snapshots one poll's answer shows made ask within a tick of each other (each looks at the shared
+    # answers every tick): the first to ask waits that long, then one label-selected read serves them all. Without the
+    # wait, the first read carried that server alone and the others a second read.
+    api, started = RecordingApi(), []
+    shared = SeriesCache(
+        api, AskingClock(lambda: started.extend([ask_meanwhile(lambda server_id: shared.series(server_id, {}), [2, 3, 4], lambda: shared._waiting)]))
+    )  # pylint: disable=protected-access
+    assert shared.series(1, {}) == []
+    assert started, "the read began without waiting for the servers asking at once"
+    threads, answers = started[0]
+    for thread in threads:
+        thread.join(10)
+    assert [params["label_selector"] for _path, params in api.requests] == ["lockaware.hcloud/managed=true,lockaware.hcloud/server in (1,2,3,4)"]
+    assert answers == {2: [], 3: [], 4: []}
+    assert shared._clock.sleeps == [GATHER]  # pylint: disable=protected-access
+
+
+def test_the_look_for_a_match_made_meanwhile_reads_the_series_and_what_is_outside_any_series(setup):
+    # After a lock, a task looks again before it sends create_image. The project's window holds every snapshot the
+    # run made, pages of them (read twice when they span pages): instead, what is outside any series (other clients',
+    # earlier versions'), shared by the tasks asking at once, and the server's series with those asking at once.
+    api, _clock, shared = setup
+    since = datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+    shared.server_snapshots_now(1, {"env": "prod"}, since)
+    assert [params for _path, params in api.requests] == [
+        {"type": "snapshot", "label_selector": "env=prod,!lockaware.hcloud/server", "since": since},
+        {"type": "snapshot", "label_selector": "env=prod,lockaware.hcloud/managed=true,lockaware.hcloud/server in (1)", "since": None},
+    ]

@@ -964,7 +964,7 @@ def test_an_action_that_ends_in_locked_is_a_lock_then_one_snapshot(make_api, run
     assert statuses == ["available", "unavailable"]  # the refused one is left as the API left it, never deleted
     assert result["snapshot"]["status"] == "available"
     # Looked for a match before sending again, and the second request carries a request label of its own.
-    assert api.calls_to("snapshots_now")
+    assert api.calls_to("server_snapshots_now")
     first, second = (call[2][REQUEST] for call in api.calls_to("create_snapshot"))
     assert first != second
 
