@@ -320,6 +320,7 @@ def render(context: dict[str, Any]) -> str:
             *[f"- {note}" for note in steady_method(steady_timings.speed, steady_timings.describe(), options)],
             "",
         ]
+    parts += context.get("extra_sections") or []  # scenarios with their own report module (bench/sliced_report.py)
     if context.get("chart"):
         parts += [f"![50-server run]({context['chart']})", ""]
     if context.get("lookup"):

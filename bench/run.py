@@ -2,7 +2,8 @@
 
 It also runs the steady-state scenario (``bench/steady.py``: ``--steady-sizes``, ``--steady-strategies``,
 ``--steady-progress``, and ``--steady-large 1000`` for the long 1000-server fleet run) on a simulator of its own
-at ``--steady-speed``.
+at ``--steady-speed``, and the sliced scenario (``bench/sliced.py``: ``--sliced-size`` servers in steady state,
+``snapshot_hosts.yml`` split into ``--sliced-count`` slices as AWX splits it, against one job and the peer script).
 
 Run it from the repository root with the virtual environment's Python (``.venv/bin/python bench/run.py``). It
 starts one simulator (``--latency-ms 30``, ``--speed``), and for each fleet size and strategy resets it to the
@@ -32,6 +33,8 @@ from typing import Any
 from bench.fleet import BenchFleet, Timings
 from bench.micro import LookupResult, TaskOverheadResult, lookup_benchmark, task_overhead_benchmark
 from bench.report import Goal, goals, goals_table, render
+from bench.sliced import LAUNCHERS, SLICE_COUNT, SLICED_STRATEGIES, SlicedRun, default_launcher, run_sliced_scenario, sliced_timings
+from bench.sliced_report import sliced_goals, sliced_method, sliced_table
 from bench.steady import (
     DEFAULT_STEADY_STRATEGIES,
     PROGRESS,
@@ -113,6 +116,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-fleet", action="store_true", help="only the steady scenario (no fleet runs from an empty project, no micro benchmarks): docs/benchmarks-steady.md"
     )
+    parser.add_argument("--sliced-size", type=int, default=1000, help="servers of the sliced scenario (default: 1000; 20 with --quick; 0: none)")
+    parser.add_argument("--sliced-count", type=int, default=SLICE_COUNT, help=f"slices of the sliced run, as AWX's job_slice_count (default: {SLICE_COUNT})")
+    parser.add_argument(
+        "--sliced-strategies",
+        type=_choices(SLICED_STRATEGIES),
+        default=list(SLICED_STRATEGIES),
+        help=f"of {','.join(SLICED_STRATEGIES)} (default: all; one_job first, the slices' wall is compared with it)",
+    )
+    parser.add_argument(
+        "--sliced-launcher",
+        choices=LAUNCHERS,
+        default=None,
+        help="run each job through ansible-runner as AWX does, or ansible-playbook (default: runner if .tmp/packaging-tools has it)",
+    )
+    parser.add_argument("--sliced-speed", type=float, default=None, help=f"speed of the sliced scenario (default: {STEADY_TIMINGS.speed:g}; 10 with --quick)")
     parser.add_argument("--output", type=Path, default=None, help="where the Markdown goes (default: docs/benchmarks.md; with --quick: bench/output/...)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -123,6 +141,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.steady_speed = args.steady_speed or 10.0
         args.steady_strategies = args.steady_strategies or ["fleet", "peer"]
         args.steady_progress = args.steady_progress or ["linear"]
+        args.sliced_size = min(args.sliced_size, 20)
+        args.sliced_speed = args.sliced_speed or 10.0
     args.steady_sizes = [200] if args.steady_sizes is None else args.steady_sizes
     args.steady_speed = args.steady_speed or STEADY_TIMINGS.speed
     args.steady_strategies = args.steady_strategies or list(DEFAULT_STEADY_STRATEGIES)
@@ -130,6 +150,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.no_fleet:
         args.sizes, args.no_micro = [], True
     args.repetitions = args.repetitions or (3 if args.quick else 5)
+    args.sliced_launcher = args.sliced_launcher or default_launcher()
+    if args.sliced_count < 1:
+        parser.error(f"--sliced-count {args.sliced_count}: at least 1")
     return args
 
 
@@ -252,6 +275,23 @@ def run_steady_scenario(args: argparse.Namespace, options: StrategyOptions, work
     return results, timings
 
 
+def run_sliced(args: argparse.Namespace, options: StrategyOptions, workdir: Path) -> tuple[list[SlicedRun], list[str]]:
+    """The sliced scenario on a simulator of its own, and its section of the report."""
+    if not args.sliced_size or not args.sliced_strategies:
+        return [], []
+    timings = sliced_timings(args.sliced_speed, args.latency_ms, args.rate_limit)
+    runs = run_sliced_scenario(args.sliced_size, args.sliced_strategies, args.sliced_count, args.sliced_launcher, timings, args.seed, workdir, options)
+    section = [
+        f"## Sliced: snapshot_hosts.yml in {args.sliced_count} slices as AWX runs them, one job, the peer",
+        "",
+        sliced_table(runs, timings.speed),
+        "",
+        *[f"- {note}" for note in sliced_method(args.sliced_count, timings.describe())],
+        "",
+    ]
+    return runs, section
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the report, write it and the chart."""
     args = parse_args(argv)
@@ -268,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Raw results and logs: {workdir.relative_to(ROOT)}/", flush=True)
     measured = run_fleets(args, timings, options, workdir)
     steady, steady_timings = run_steady_scenario(args, options, workdir)
+    sliced, sliced_section = run_sliced(args, options, workdir)
     lookup: LookupResult | None = None
     if not args.no_micro:
         lookup = lookup_benchmark(repetitions=args.repetitions, seed=args.seed)
@@ -275,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     docs = ROOT / "docs"
     # The steady scenario alone (--no-fleet) has a page of its own; docs/benchmarks.md links to it.
     default_name = "benchmarks-steady.md" if args.no_fleet else "benchmarks.md"
+    if args.no_fleet and not steady and sliced:  # the sliced scenario alone (make bench-sliced)
+        default_name = "benchmarks-sliced.md"
     output = (args.output or (workdir / default_name if args.quick else docs / default_name)).resolve()
     chart_dir = output.parent
     chart_dir.mkdir(parents=True, exist_ok=True)
@@ -285,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     elif charted:
         print(CHART_UNAVAILABLE, flush=True)
     found = goals(measured["results"], lookup, measured["task"]) if not args.no_fleet else []
-    found += [Goal(text, value, verdict) for text, value, verdict in steady_goals(steady)]
+    if steady or not sliced:  # the sliced scenario alone (make bench-sliced) lists no steady goals as not run
+        found += [Goal(text, value, verdict) for text, value, verdict in steady_goals(steady)]
+    found += [Goal(text, value, verdict) for text, value, verdict in sliced_goals(sliced)] if sliced else []
     context = {
         **measured,
         "timings": timings,
@@ -300,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         "load": load.stop(),
         "steady": steady,
         "steady_timings": steady_timings,
+        "extra_sections": sliced_section,
     }
     report = render(context)
     output.write_text(report, encoding="utf-8")
@@ -309,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         "lookup": lookup.summary() if lookup else None,
         "task": measured["task"].summary() if measured["task"] else None,
         "steady": [result.summary() for result in steady],
+        "sliced": [run.summary() for run in sliced],
         "goals": [vars(goal) for goal in found],
         "load": context["load"],
         "wall": context["wall"],
