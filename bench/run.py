@@ -33,7 +33,7 @@ from typing import Any
 from bench.fleet import BenchFleet, Timings
 from bench.micro import LookupResult, TaskOverheadResult, lookup_benchmark, task_overhead_benchmark
 from bench.report import Goal, goals, goals_table, render
-from bench.sliced import LAUNCHERS, SLICE_COUNT, SLICED_STRATEGIES, SlicedRun, default_launcher, run_sliced_scenario, sliced_timings
+from bench.sliced import LAUNCHERS, SLICE_COUNT, SLICED_STRATEGIES, SlicedRun, default_launcher, missing_runner, run_sliced_scenario, sliced_timings
 from bench.sliced_report import sliced_goals, sliced_method, sliced_table
 from bench.steady import (
     DEFAULT_STEADY_STRATEGIES,
@@ -85,6 +85,34 @@ def _choices(allowed: tuple[str, ...]) -> Any:
     return parse
 
 
+def _add_sliced_options(parser: argparse.ArgumentParser) -> None:
+    """The sliced scenario's options (``bench/sliced.py``)."""
+    parser.add_argument("--sliced-size", type=int, default=1000, help="servers of the sliced scenario (default: 1000; 20 with --quick; 0: none)")
+    parser.add_argument("--sliced-count", type=int, default=SLICE_COUNT, help=f"slices of the sliced run, as AWX's job_slice_count (default: {SLICE_COUNT})")
+    parser.add_argument(
+        "--sliced-strategies",
+        type=_choices(SLICED_STRATEGIES),
+        default=list(SLICED_STRATEGIES),
+        help=f"of {','.join(SLICED_STRATEGIES)} (default: all; one_job first, the slices' wall is compared with it)",
+    )
+    parser.add_argument(
+        "--sliced-launcher",
+        choices=LAUNCHERS,
+        default=None,
+        help="run each job through ansible-runner as AWX does, or ansible-playbook (default: runner if .tmp/packaging-tools has it)",
+    )
+    parser.add_argument("--sliced-speed", type=float, default=None, help=f"speed of the sliced scenario (default: {STEADY_TIMINGS.speed:g}; 10 with --quick)")
+
+
+def _check_sliced_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The launcher this machine has, unless one is asked for; a missing ansible-runner or a bad count refused before anything runs."""
+    args.sliced_launcher = args.sliced_launcher or default_launcher()
+    if args.sliced_size and args.sliced_launcher == "runner" and default_launcher() != "runner":
+        parser.error(missing_runner())  # before the other scenarios run, not after
+    if args.sliced_count < 1:
+        parser.error(f"--sliced-count {args.sliced_count}: at least 1")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options."""
     parser = argparse.ArgumentParser(prog="python bench/run.py", description="Fleet benchmark of lockaware.hcloud against hcloud_sim.")
@@ -116,21 +144,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-fleet", action="store_true", help="only the steady scenario (no fleet runs from an empty project, no micro benchmarks): docs/benchmarks-steady.md"
     )
-    parser.add_argument("--sliced-size", type=int, default=1000, help="servers of the sliced scenario (default: 1000; 20 with --quick; 0: none)")
-    parser.add_argument("--sliced-count", type=int, default=SLICE_COUNT, help=f"slices of the sliced run, as AWX's job_slice_count (default: {SLICE_COUNT})")
-    parser.add_argument(
-        "--sliced-strategies",
-        type=_choices(SLICED_STRATEGIES),
-        default=list(SLICED_STRATEGIES),
-        help=f"of {','.join(SLICED_STRATEGIES)} (default: all; one_job first, the slices' wall is compared with it)",
-    )
-    parser.add_argument(
-        "--sliced-launcher",
-        choices=LAUNCHERS,
-        default=None,
-        help="run each job through ansible-runner as AWX does, or ansible-playbook (default: runner if .tmp/packaging-tools has it)",
-    )
-    parser.add_argument("--sliced-speed", type=float, default=None, help=f"speed of the sliced scenario (default: {STEADY_TIMINGS.speed:g}; 10 with --quick)")
+    _add_sliced_options(parser)
     parser.add_argument("--output", type=Path, default=None, help="where the Markdown goes (default: docs/benchmarks.md; with --quick: bench/output/...)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -150,9 +164,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.no_fleet:
         args.sizes, args.no_micro = [], True
     args.repetitions = args.repetitions or (3 if args.quick else 5)
-    args.sliced_launcher = args.sliced_launcher or default_launcher()
-    if args.sliced_count < 1:
-        parser.error(f"--sliced-count {args.sliced_count}: at least 1")
+    _check_sliced_options(parser, args)
     return args
 
 

@@ -16,6 +16,7 @@ Both run ``-f 50`` per job, as ``snapshot_hosts.yml`` runs in the steady scenari
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet import Timings
-from bench.measure import ProcessResult, TreeSampler
+from bench.measure import ProcessResult, TreeSampler, tree_pids
 from bench.recap import parse_recap
 from bench.slicing import inventory_script, script_data, split
 from bench.steady import HOSTS_FORKS, KEEP, STEADY_TIMINGS, SteadyFleet, SteadyResult, measure_steady, start_args, steady_command
@@ -142,6 +143,13 @@ def prepare_job(steady: SteadyFleet, hosts: list[str], number: int, name: str, l
     return SliceJob(number, hosts, [str(RUNNER_PYTHON), str(RUNNER_JOB)], job_env(sim, launcher), json.dumps(job), log)
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL a job and every descendant: ansible-runner starts ansible-playbook in a session of its own (pexpect's pty)."""
+    for descendant in reversed(tree_pids(pid)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(descendant, signal.SIGKILL)
+
+
 def _run_one(job: SliceJob, timeout: float, results: dict[int, ProcessResult]) -> None:
     with job.log.open("w", encoding="utf-8") as log:
         started = time.time()
@@ -157,7 +165,7 @@ def _run_one(job: SliceJob, timeout: float, results: dict[int, ProcessResult]) -
             returncode: int | None = process.wait(timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_tree(process.pid)
             process.wait()
             returncode = None
         ended = time.time()
@@ -234,6 +242,11 @@ def run_sliced(sim: SimulatorProcess, steady: SteadyFleet, strategy: str, count:
     return SlicedRun(strategy, "script" if strategy == "peer" else launcher, result, outcomes, writes, steady.timings.rate_limit)
 
 
+def missing_runner() -> str:
+    """What to do when ansible-runner is not there."""
+    return f"no ansible-runner: {RUNNER_PYTHON.relative_to(ROOT)} is missing (`make packaging` builds it); or use --sliced-launcher playbook"
+
+
 def default_launcher() -> str:
     """ansible-runner when the packaging tools' virtualenv has it (``make packaging`` builds it), else ansible-playbook."""
     return "runner" if RUNNER_PYTHON.exists() else "playbook"
@@ -255,7 +268,7 @@ def run_sliced_scenario(
 ) -> list[SlicedRun]:
     """Every strategy on one simulator, one after the other, each from a fresh reset."""
     if launcher == "runner" and not RUNNER_PYTHON.exists():
-        raise SystemExit(f"no ansible-runner: {RUNNER_PYTHON.relative_to(ROOT)} is missing (`make packaging` builds it), or use --sliced-launcher playbook")
+        raise SystemExit(missing_runner())
     runs: list[SlicedRun] = []
     steady = SteadyFleet.generate(size, seed, "linear", timings)
     print(f"Sliced: {size} servers in steady state (keep {KEEP}), ideal {steady.ideal_seconds():.0f} s simulated; {timings.describe()}", flush=True)

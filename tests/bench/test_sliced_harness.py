@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -152,3 +153,49 @@ def test_without_a_sliced_run_the_goals_say_not_run_and_the_table_has_no_ratio()
     assert ("snapshot_hosts.yml in slices: the issue's goals (wall, requests, 429, RateLimit-Remaining)", "not run", None) in goals
     row = sliced_table([one], 2.0).splitlines()[2]
     assert "| 100 (100) | 1.00 |" in row and "one job" in row
+
+
+def test_options_refuse_a_missing_runner_before_anything_runs(monkeypatch, capsys, tmp_path: Path):
+    import bench.sliced  # noqa: PLC0415 - patched below
+    from bench.run import parse_args  # noqa: PLC0415 - imports the whole benchmark
+
+    monkeypatch.setattr(bench.sliced, "RUNNER_PYTHON", tmp_path / "no-such-venv" / "bin" / "python")
+    monkeypatch.setattr(bench.sliced, "ROOT", tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        parse_args(["--sliced-launcher", "runner"])
+    assert exited.value.code == 2
+    assert "no ansible-runner: no-such-venv/bin/python is missing (`make packaging` builds it)" in capsys.readouterr().err
+    assert parse_args([]).sliced_launcher == "playbook"  # without it, ansible-playbook runs the jobs
+    assert parse_args(["--sliced-size", "0", "--sliced-launcher", "runner"]).sliced_size == 0  # no sliced run: nothing to refuse
+    with pytest.raises(SystemExit):
+        parse_args(["--sliced-count", "0"])
+
+
+SPAWNS_ITS_OWN_SESSION = """
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+print(child.pid, flush=True)
+child.wait()
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_timed_out_job_is_killed_with_the_processes_it_started_in_a_session_of_their_own():
+    from bench.sliced import kill_tree  # noqa: PLC0415
+
+    parent = subprocess.Popen([sys.executable, "-c", SPAWNS_ITS_OWN_SESSION], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    kill_tree(parent.pid)
+    assert parent.wait(timeout=10) == -9
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)  # init reaps the orphan in its own time
+    assert _gone(child), f"process {child} (ansible-playbook's place) was left running"
