@@ -11,6 +11,7 @@ computed times agree with it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import resource
@@ -109,6 +110,27 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process, its process group and every descendant, also those in a session of their own (ansible-runner
+    starts ansible-playbook on a pty of its own)."""
+    descendants = tree_pids(pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    for descendant in reversed(descendants):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(descendant, signal.SIGKILL)
+
+
+def wait_or_kill(process: subprocess.Popen[Any], timeout: float) -> tuple[int | None, bool]:
+    """Wait for a process started with ``start_new_session``; after ``timeout`` kill it and all it started: ``(returncode, timed_out)``."""
+    try:
+        return process.wait(timeout), False
+    except subprocess.TimeoutExpired:
+        kill_tree(process.pid)
+        process.wait()
+        return None, True
+
+
 def run_process(command: list[str], env: dict[str, str], cwd: Path, log_path: Path, timeout: float) -> ProcessResult:
     """Run a command to its end (or kill its process group after ``timeout``), measuring CPU and memory.
 
@@ -122,14 +144,7 @@ def run_process(command: list[str], env: dict[str, str], cwd: Path, log_path: Pa
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         sampler = TreeSampler(process.pid)
         sampler.start()
-        timed_out = False
-        try:
-            returncode: int | None = process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            returncode = None
+        returncode, timed_out = wait_or_kill(process, timeout)
         ended = time.time()
         sampler.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -16,12 +16,10 @@ Both run ``-f 50`` per job, as ``snapshot_hosts.yml`` runs in the steady scenari
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import threading
@@ -31,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet import Timings
-from bench.measure import ProcessResult, TreeSampler, tree_pids
+from bench.measure import ProcessResult, TreeSampler, wait_or_kill
 from bench.recap import parse_recap
 from bench.slicing import inventory_script, script_data, split
 from bench.steady import HOSTS_FORKS, KEEP, STEADY_TIMINGS, SteadyFleet, SteadyResult, measure_steady, start_args, steady_command
@@ -143,13 +141,6 @@ def prepare_job(steady: SteadyFleet, hosts: list[str], number: int, name: str, l
     return SliceJob(number, hosts, [str(RUNNER_PYTHON), str(RUNNER_JOB)], job_env(sim, launcher), json.dumps(job), log)
 
 
-def kill_tree(pid: int) -> None:
-    """SIGKILL a job and every descendant: ansible-runner starts ansible-playbook in a session of its own (pexpect's pty)."""
-    for descendant in reversed(tree_pids(pid)):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(descendant, signal.SIGKILL)
-
-
 def _run_one(job: SliceJob, timeout: float, results: dict[int, ProcessResult]) -> None:
     with job.log.open("w", encoding="utf-8") as log:
         started = time.time()
@@ -160,14 +151,7 @@ def _run_one(job: SliceJob, timeout: float, results: dict[int, ProcessResult]) -
             process.stdin.close()
         sampler = TreeSampler(process.pid)
         sampler.start()
-        timed_out = False
-        try:
-            returncode: int | None = process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            kill_tree(process.pid)
-            process.wait()
-            returncode = None
+        returncode, timed_out = wait_or_kill(process, timeout)
         ended = time.time()
         sampler.stop()
     # CPU is measured for all the jobs together (getrusage cannot tell children apart): NaN here.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.measure import ProcessResult, RequestStats
+from bench.measure import ProcessResult, RequestStats, kill_tree
 from bench.recap import parse_recap
 from bench.sliced import SlicedRun, SliceOutcome, floor_writes
 from bench.sliced_report import remaining_floor, sliced_goals, sliced_table, wall_ratio
@@ -188,8 +188,6 @@ def _gone(pid: int) -> bool:
 
 
 def test_a_timed_out_job_is_killed_with_the_processes_it_started_in_a_session_of_their_own():
-    from bench.sliced import kill_tree  # noqa: PLC0415
-
     parent = subprocess.Popen([sys.executable, "-c", SPAWNS_ITS_OWN_SESSION], stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert parent.stdout is not None
     child = int(parent.stdout.readline())
