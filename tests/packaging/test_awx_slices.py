@@ -44,3 +44,28 @@ def test_sliced_snapshot_hosts_through_ansible_runner(tools, tmp_path):  # pylin
         problems = awx_slices.check_slices(jobs, sim.control.requests(), observe.read_snapshots(sim.control), description)
     assert [job.hosts for job in jobs] == slices
     assert not problems, "\n".join(problems)
+
+
+def test_a_sliced_fleet_playbook_is_refused_before_any_request(tools, tmp_path):  # pylint: disable=unused-argument
+    """AWX runs the implicit localhost in every slice: snapshot_fleet.yml would snapshot the whole fleet once per slice."""
+    ensure_collection_link()
+    with start_simulator(["--state", "demo"]) as sim:
+        sim.control.clear_requests()
+        jobs = awx_slices.run_slices(tmp_path, [["web-a"], ["web-b"]], {}, sim.url, sim.token, timeout=180, playbook="snapshot_fleet")
+        requests = sim.control.requests()
+    for job in jobs:
+        assert (job.status, job.rc) == ("failed", 2), job.stdout
+        assert "slice snapshot_hosts.yml over an inventory of the servers instead" in job.stdout, job.stdout
+    assert requests == []
+
+
+def test_the_fleet_playbook_in_a_workflow_of_ones_own_runs(tools, tmp_path):  # pylint: disable=unused-argument
+    """A job in a workflow (not a slice: the workflow has another name than the template) snapshots the fleet."""
+    ensure_collection_link()
+    with start_simulator(["--state", "demo"]) as sim:
+        sim.control.clear_requests()
+        [job] = awx_slices.run_slices(tmp_path, [["web-a"]], {"awx_workflow_job_name": "Nightly"}, sim.url, sim.token, timeout=180, playbook="snapshot_fleet")
+        creates = [entry for entry in sim.control.requests() if entry["path"].endswith("/actions/create_image")]
+        servers = len(sim.control.state()["servers"])
+    assert (job.status, job.rc) == ("successful", 0), job.stdout
+    assert len(creates) == servers > 1

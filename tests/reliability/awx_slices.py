@@ -31,7 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNER_PYTHON = REPO_ROOT / ".tmp" / "packaging-tools" / "bin" / "python"  # `make packaging` builds it
 AWX_JOB = REPO_ROOT / "tests" / "packaging" / "awx_job.py"
 TEMPLATE = "Hetzner nightly snapshots"
-PROJECT_PLAYBOOK = "---\n- name: Snapshot with lockaware.hcloud\n  ansible.builtin.import_playbook: lockaware.hcloud.snapshot_hosts\n"
+PROJECT_PLAYBOOK = "---\n- name: Snapshot with lockaware.hcloud\n  ansible.builtin.import_playbook: lockaware.hcloud.{playbook}\n"
 SERIES = {"series": "nightly"}
 OLD_SERIES = 3  # snapshots of the series each server has before the run (24, 48, 72 hours old)
 KEEP = 3  # so the run deletes the oldest, and keeps the two newer ones beside its own
@@ -50,13 +50,14 @@ def awx_slices(hosts: list[str], count: int) -> list[list[str]]:
     return [ordered[number - 1 :: count] for number in range(1, min(count, len(ordered)) + 1)]
 
 
-def meta_vars(slice_number: int) -> dict[str, Any]:
-    """The extra vars AWX adds to a slice job (awx_meta_vars): nothing that says which slice, or how many."""
+def meta_vars(slice_number: int, workflow: str = TEMPLATE) -> dict[str, Any]:
+    """The extra vars AWX adds to a slice job (awx_meta_vars): nothing that says which slice, or how many. A sliced
+    job's workflow is named after its job template; ``workflow`` names another (a job in a workflow of one's own)."""
     values = {
         "job_id": 100 + slice_number,
         "job_launch_type": "workflow",
         "workflow_job_id": 100,
-        "workflow_job_name": TEMPLATE,
+        "workflow_job_name": workflow,
         "workflow_job_launch_type": "manual",
         "job_template_id": 7,
         "job_template_name": TEMPLATE,
@@ -82,49 +83,56 @@ class SliceJob:
     rc: int | None
     outcomes: dict[str, str]
     stderr: str
+    stdout: str = ""
 
 
-def run_slices(root: Path, slices: list[list[str]], extravars: dict[str, Any], url: str, token: str, timeout: float = 600) -> list[SliceJob]:
-    """Run one ansible-runner job per slice, all started together; wait for every one."""
+def run_slices(
+    root: Path, slices: list[list[str]], extravars: dict[str, Any], url: str, token: str, timeout: float = 600, playbook: str = "snapshot_hosts"
+) -> list[SliceJob]:
+    """Run one ansible-runner job per slice of ``lockaware.hcloud.<playbook>``, all started together; wait for each.
+
+    ``extravars`` may override AWX's meta vars (``awx_workflow_job_name``: a job in a workflow of one's own)."""
     collections = REPO_ROOT / ".tmp" / "collections"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "HCLOUD_")) and key != "PYTHONPATH"}
     env["PATH"] = f"{RUNNER_PYTHON.parent}{os.pathsep}{env.get('PATH', '')}"
     started = []
     for number, hosts in enumerate(slices, start=1):
-        data = private_data_dir(root / f"slice-{number}", number, hosts, extravars)
+        data = private_data_dir(root / f"slice-{number}", number, hosts, extravars, playbook)
         envvars = {
             "HCLOUD_TOKEN": token,
             "HCLOUD_ENDPOINT": url,
             "ANSIBLE_COLLECTIONS_PATH": str(collections),
             "ANSIBLE_HOME": str(data / "ansible-home"),
         }
-        job = json.dumps({"private_data_dir": str(data), "playbook": "snapshot_hosts.yml", "envvars": envvars})
+        job = json.dumps({"private_data_dir": str(data), "playbook": f"{playbook}.yml", "envvars": envvars})
         process = subprocess.Popen([RUNNER_PYTHON, AWX_JOB], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         started.append((number, hosts, process, job))
-    return [finished(number, hosts, process, job, timeout) for number, hosts, process, job in started]
+    return [finished(number, hosts, process, job, timeout, root / f"slice-{number}") for number, hosts, process, job in started]
 
 
-def private_data_dir(data: Path, number: int, hosts: list[str], extravars: dict[str, Any]) -> Path:
+def private_data_dir(data: Path, number: int, hosts: list[str], extravars: dict[str, Any], playbook: str) -> Path:
     """What AWX writes for a slice job: the project, the slice's inventory script, the extra vars."""
     for sub in ("project", "inventory", "env"):
         (data / sub).mkdir(parents=True)
-    (data / "project" / "snapshot_hosts.yml").write_text(PROJECT_PLAYBOOK, encoding="utf-8")
+    (data / "project" / f"{playbook}.yml").write_text(PROJECT_PLAYBOOK.format(playbook=playbook), encoding="utf-8")
     hostvars = {host: {"remote_tower_enabled": "true", "remote_tower_id": index} for index, host in enumerate(hosts, start=1)}
     script_data = {"all": {"hosts": hosts}, "_meta": {"hostvars": hostvars}}
     script = data / "inventory" / "hosts"
     script.write_text(f"#! /usr/bin/env python3\n# -*- coding: utf-8 -*-\nprint({json.dumps(script_data)!r})\n", encoding="utf-8")
     script.chmod(0o700)
-    (data / "env" / "extravars").write_text(json.dumps({**extravars, **meta_vars(number)}), encoding="utf-8")
+    (data / "env" / "extravars").write_text(json.dumps({**meta_vars(number), **extravars}), encoding="utf-8")
     return data
 
 
-def finished(number: int, hosts: list[str], process: subprocess.Popen, job: str, timeout: float) -> SliceJob:
+def finished(number: int, hosts: list[str], process: subprocess.Popen, job: str, timeout: float, data: Path) -> SliceJob:
     stdout, stderr = process.communicate(job, timeout=timeout)
+    artifact = data / "artifacts" / "1" / "stdout"
+    job_stdout = artifact.read_text(encoding="utf-8", errors="replace") if artifact.exists() else ""
     try:
         outcome = json.loads(stdout)
     except ValueError:
         return SliceJob(number, hosts, "no outcome", process.returncode, {}, stderr[-3000:] + stdout[-3000:])
-    return SliceJob(number, hosts, outcome["status"], outcome["rc"], host_outcomes(outcome["events"]), stderr[-3000:])
+    return SliceJob(number, hosts, outcome["status"], outcome["rc"], host_outcomes(outcome["events"]), stderr[-3000:], job_stdout)
 
 
 def host_outcomes(events: list[dict[str, Any]]) -> dict[str, str]:
@@ -177,6 +185,21 @@ def budget_problems(requests: list[dict[str, Any]], slice_count: int) -> list[st
             f"RateLimit-Remaining fell to {min(seen)}, below three quarters of the limit less the {others} requests that were not polls ({floor:.0f})"
         )
     return problems
+
+
+def summary(requests: list[dict[str, Any]]) -> str:
+    """One line for the log: requests, polls, their span and the lowest balance of one budget, RateLimit-Remaining."""
+    polls = [entry for entry in requests if entry["method"] == "GET" and entry["path"].startswith("/v1/actions")]
+    if not polls:
+        return f"{len(requests)} requests, no polls"
+    times = [(when(entry) - when(requests[0])).total_seconds() for entry in polls]
+    seen = [entry["rate_limit_remaining"] for entry in requests if entry["rate_limit_remaining"] is not None]
+    span = times[-1] - times[0]
+    lowest = lowest_balance(times, BUDGET_RATE, BUDGET_BURST)
+    return (
+        f"{len(requests)} requests, {len(polls)} polls in {span:.0f} s ({len(polls) / max(span, 1):.2f} a second), lowest balance of one budget "
+        f"{lowest:.1f}, lowest RateLimit-Remaining {min(seen, default=None)}, {sum(entry['status'] == 429 for entry in requests)} answered 429"
+    )
 
 
 def snapshot_problems(names: list[str], snapshots: dict[int, observe.Snap], description: str) -> list[str]:

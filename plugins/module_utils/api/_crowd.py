@@ -21,17 +21,17 @@ from __future__ import annotations
 import math
 import threading
 
-SMOOTHING = 60.0  # s: a sample this old weighs 1/e as much as a new one
+# Two smoothings: a crowd that changes is seen within about a minute, and a run's own bursts of writes (its next
+# servers' creates, its rotation) do not make it look alone for long: the crowd is the larger of the two estimates.
+SMOOTHING = (60.0, 600.0)  # s: a sample this old weighs 1/e as much as a new one
 SETTLED = 3  # samples (pairs of own responses) before the estimate counts: before that, the run counts as alone
 
 
 class CrowdEstimate:
     """The project's requests per request of this process, from each response's ``RateLimit-Remaining``; thread-safe."""
 
-    def __init__(self, smoothing: float = SMOOTHING) -> None:
-        self._smoothing = smoothing
-        self._project = 0.0
-        self._own = 0.0
+    def __init__(self, smoothing: tuple[float, ...] = SMOOTHING) -> None:
+        self._ratios = [_SmoothedRatio(seconds) for seconds in smoothing]
         self._samples = 0
         self._last: tuple[float, int] | None = None  # (time, remaining) of the last response
         self._lock = threading.Lock()
@@ -47,10 +47,9 @@ class CrowdEstimate:
             refilled = before + elapsed * limit / 3600.0
             if refilled >= limit:  # the bucket may have been full meanwhile: how much refill it threw away is unknown
                 return
-            decay = math.exp(-elapsed / self._smoothing)
             # Answers of concurrent requests may arrive out of order (a sample below 0): the sums still add up.
-            self._project = self._project * decay + (refilled - remaining)
-            self._own = self._own * decay + 1.0
+            for ratio in self._ratios:
+                ratio.add(elapsed, refilled - remaining)
             self._samples += 1
 
     def crowd(self) -> float:
@@ -58,4 +57,21 @@ class CrowdEstimate:
         with self._lock:
             if self._samples < SETTLED:
                 return 1.0
-            return max(1.0, self._project / self._own)
+            return max(1.0, *(ratio.value() for ratio in self._ratios))
+
+
+class _SmoothedRatio:
+    """The project's requests over this process's, each an exponentially weighted sum over ``smoothing`` seconds."""
+
+    def __init__(self, smoothing: float) -> None:
+        self._smoothing = smoothing
+        self._project = 0.0
+        self._own = 0.0
+
+    def add(self, elapsed: float, project: float) -> None:
+        decay = math.exp(-elapsed / self._smoothing)
+        self._project = self._project * decay + project
+        self._own = self._own * decay + 1.0
+
+    def value(self) -> float:
+        return self._project / self._own if self._own > 0 else 1.0

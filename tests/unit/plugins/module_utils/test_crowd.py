@@ -24,6 +24,10 @@ SHARE = 0.25
 RATE = SHARE * LIMIT / 3600.0  # the one budget all runs together keep to: 0.25 requests a second
 STEP = 0.1
 WRITES = 15  # requests each run sends at its start, paid from no budget (the listing, the creates)
+# Requests a replay may find beyond one budget: the headers' Remaining is a whole number (floored), so the first
+# estimates, made from a few answers, are off by a little; the runs' first bursts are divided by them.
+SLACK = 3.0
+WAVE_WRITES = 60  # a slice's next 15 servers: their creates, reads, rotation
 
 
 class ProjectBucket:
@@ -44,16 +48,25 @@ class ProjectBucket:
 
 
 class Run:
-    """One process: its own observer and budget, polling whenever its budget pays."""
+    """One process: its own observer and budget, polling whenever its budget pays.
 
-    def __init__(self, clock, bucket, shared=True):
+    With ``waves`` (period, offset) it sends ``WAVE_WRITES`` more writes every ``period`` seconds from ``offset`` on, as
+    a slice does when its next servers start and its ended ones rotate: slices out of phase write in turn."""
+
+    def __init__(self, clock, bucket, shared=True, waves=None):
         self.bucket = bucket
         self.observer = RateLimitObserver(clock)
         self.budget = RequestBudget(SHARE, self.observer if shared else None, clock)
         self.polls = []
         self.writes = WRITES
+        self.start = clock()
+        self.waves = waves
+        self.next_wave = None if waves is None else self.start + waves[1]
 
     def step(self, clock):
+        if self.next_wave is not None and clock() >= self.next_wave:
+            self.writes += WAVE_WRITES
+            self.next_wave += self.waves[0]
         if self.writes:
             self.writes -= 1
             self.observer.observe(self.bucket.answer())
@@ -116,9 +129,35 @@ def test_runs_sharing_a_project_poll_within_one_budget_together(count):
     runs = [Run(clock, bucket) for _ in range(count)]
     run_together(runs, clock, 300)
     polls = all_polls(runs)
-    assert lowest_balance(polls, RATE, BURST) >= -2.0  # one bucket: 0.25 a second, one burst of 20 (a little slack)
+    assert lowest_balance(polls, RATE, BURST) >= -SLACK  # one bucket: 0.25 a second, one burst of 20 (a little slack)
     assert len(polls) >= 0.8 * RATE * 300  # and they do use it: the budget is shared, not starved
     assert bucket.tokens >= (1 - SHARE) * LIMIT - count * WRITES  # the project keeps three quarters, less the writes
+
+
+@pytest.mark.parametrize("period", [40.0, 80.0, 200.0])
+def test_runs_writing_in_turn_still_poll_within_one_budget(period):
+    """A run writing much while the others poll counts as nearly alone for a while (the minute's estimate): the
+    ten minutes' estimate keeps it from polling by that later. Slices start alike, then write in turn."""
+    clock = FakeClock()
+    bucket = ProjectBucket(clock)
+    runs = [Run(clock, bucket, waves=(period, period * (index + 1) / 4)) for index in range(4)]
+    run_together(runs, clock, 900)
+    polls = all_polls(runs)
+    assert lowest_balance(polls, RATE, BURST) >= -SLACK
+    assert len(polls) >= 0.6 * RATE * 900
+
+
+@pytest.mark.parametrize("period", [40.0, 80.0, 200.0])
+def test_runs_that_start_unlike_overshoot_by_at_most_half_a_burst(period):
+    """The bound when runs start unlike (one sends five times the others' writes first): the first burst is divided by
+    the crowd each saw in its first answers, so the heavier writer takes a larger part of it, once."""
+    clock = FakeClock()
+    bucket = ProjectBucket(clock)
+    runs = [Run(clock, bucket, waves=(period, period * index / 4)) for index in range(4)]
+    run_together(runs, clock, 900)
+    polls = all_polls(runs)
+    assert lowest_balance(polls, RATE, BURST) >= -BURST / 2
+    assert lowest_balance([at for at in polls if at >= polls[0] + 150], RATE, BURST) >= 0  # after the start, within it
 
 
 @pytest.mark.parametrize("count", [2, 4])
@@ -162,7 +201,7 @@ def test_per_token_buckets_give_each_token_its_own_budget():
     run_together(runs, clock, 300)
     for run, bucket in zip(runs, buckets, strict=True):
         assert run.observer.crowd() == pytest.approx(1.0, abs=0.2)
-        assert lowest_balance(run.polls, RATE, BURST) >= -2.0
+        assert lowest_balance(run.polls, RATE, BURST) >= -SLACK
         assert len(run.polls) >= 0.8 * RATE * 300
         assert bucket.tokens >= (1 - SHARE) * LIMIT - WRITES
 
@@ -173,7 +212,7 @@ def test_two_runs_on_one_token_and_one_on_another():
     pair = [Run(clock, shared) for _ in range(2)]
     alone = Run(clock, own)
     run_together([*pair, alone], clock, 300)
-    assert lowest_balance(all_polls(pair), RATE, BURST) >= -2.0
+    assert lowest_balance(all_polls(pair), RATE, BURST) >= -SLACK
     assert len(alone.polls) >= 0.8 * RATE * 300
 
 
