@@ -101,7 +101,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
     def _control(self, request: Request) -> None:
         sim = self.server.sim
         try:
-            if self._authenticate(sim) != "full":
+            if self._authenticate(sim)[0] != "full":
                 raise errors.unauthorized()
             response = CONTROL_ROUTER.dispatch(sim, request)
         except errors.ApiError as exc:
