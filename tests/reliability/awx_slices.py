@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class SliceJob:
     outcomes: dict[str, str]
     stderr: str
     stdout: str = ""
+    snapshot_task: tuple[str, str] = ("", "")  # when the slice's snapshot task started and ended (its events' times)
 
 
 def run_slices(
@@ -107,7 +109,11 @@ def run_slices(
         job = json.dumps({"private_data_dir": str(data), "playbook": f"{playbook}.yml", "envvars": envvars})
         process = subprocess.Popen([RUNNER_PYTHON, AWX_JOB], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         started.append((number, hosts, process, job))
-    return [finished(number, hosts, process, job, timeout, root / f"slice-{number}") for number, hosts, process, job in started]
+    # Each job reads its description from stdin before it starts: every one is handed its own at once, in a thread
+    # of its own (a job waiting for its stdin while another runs would make the slices run one after another).
+    with ThreadPoolExecutor(len(started)) as pool:
+        waits = [pool.submit(finished, number, hosts, process, job, timeout, root / f"slice-{number}") for number, hosts, process, job in started]
+        return [wait.result() for wait in waits]
 
 
 def private_data_dir(data: Path, number: int, hosts: list[str], extravars: dict[str, Any], playbook: str) -> Path:
@@ -132,7 +138,18 @@ def finished(number: int, hosts: list[str], process: subprocess.Popen, job: str,
         outcome = json.loads(stdout)
     except ValueError:
         return SliceJob(number, hosts, "no outcome", process.returncode, {}, stderr[-3000:] + stdout[-3000:])
-    return SliceJob(number, hosts, outcome["status"], outcome["rc"], host_outcomes(outcome["events"]), stderr[-3000:], job_stdout)
+    events = outcome["events"]
+    return SliceJob(number, hosts, outcome["status"], outcome["rc"], host_outcomes(events), stderr[-3000:], job_stdout, task_span(events))
+
+
+def task_span(events: list[dict[str, Any]]) -> tuple[str, str]:
+    """The times (ISO) the task "Snapshot the servers of this batch" started and ended, from the job's events."""
+    times = {
+        event.get("event"): event.get("created", "")
+        for event in events
+        if (event.get("event_data") or {}).get("task") == "Snapshot the servers of this batch" and event.get("event") in ("runner_on_start", "runner_on_ok")
+    }
+    return times.get("runner_on_start", ""), times.get("runner_on_ok", "")
 
 
 def host_outcomes(events: list[dict[str, Any]]) -> dict[str, str]:
@@ -155,6 +172,9 @@ def check_slices(jobs: list[SliceJob], requests: list[dict[str, Any]], snapshots
             wrong = {host: job.outcomes.get(host, "not reported") for host in job.hosts if job.outcomes.get(host) != "created"}
             extra = sorted(set(job.outcomes) - set(job.hosts))
             problems.append(f"slice {job.number}: hosts not reported created: {wrong}; reported but not in the slice: {extra}")
+    spans = [job.snapshot_task for job in jobs]
+    if len(jobs) > 1 and not (all(all(span) for span in spans) and max(start for start, _end in spans) < min(end for _start, end in spans)):
+        problems.append(f"the slices' snapshot tasks did not run at the same time: {spans}")
     problems += budget_problems(requests, len(jobs))
     names = [host for job in jobs for host in job.hosts]
     problems += snapshot_problems(names, snapshots, description)
