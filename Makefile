@@ -14,7 +14,7 @@ help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
 	@echo "make lint|format  ruff, mypy and ansible-lint checks | ruff fixes"
-	@echo "make reliability  the fault-injection suite, 29 scenarios x 3 runs + property test (about 18 min): docs/reliability.md"
+	@echo "make reliability  the fault-injection suite, 30 scenarios x 3 runs + property test (about 18 min): docs/reliability.md"
 	@echo "make bench        the fleet benchmark and the 200-server steady state (about 35 min): docs/benchmarks.md, docs/benchmark-50.png"
 	@echo "make bench-steady the steady state alone, 200 and 1000 servers (about 30 min): docs/benchmarks-steady.md"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"

@@ -82,7 +82,7 @@ options:
         the actions' progress does, and leaves three quarters for everything else using the project (Terraform,
         the CLI, other jobs).
       - Several runs on one project at once (the slices of a sliced AWX job template, two playbooks) keep to one such
-        budget together, without talking to each other: each divides its share (and its bursts) by the crowd the
+        budget together, without talking to each other. Each divides its share (and its bursts) by the crowd the
         API's C(RateLimit-Remaining) shows, the project's requests for each of its own; another client of the project
         counts in the crowd too, and is left more. With a token counted on its own, this holds per token.
       - The waits slow down further as C(RateLimit-Remaining) runs low (the last value seen plus the API's refill

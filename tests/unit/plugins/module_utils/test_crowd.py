@@ -78,7 +78,7 @@ class Run:
 def run_together(runs, clock, seconds, other_client_rate=0.0, other_bucket=None):
     """Step every run (and another client spending ``other_client_rate`` a second) for ``seconds``."""
     owed = 0.0
-    for _ in range(int(seconds / STEP)):
+    for _step in range(int(seconds / STEP)):
         for run in runs:
             run.step(clock)
         owed += other_client_rate * STEP
@@ -116,7 +116,7 @@ def test_alone_the_crowd_is_one_even_with_the_bucket_below_full():
 def test_runs_sharing_a_project_converge_on_their_number(count):
     clock = FakeClock()
     bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket) for _ in range(count)]
+    runs = [Run(clock, bucket) for _run in range(count)]
     run_together(runs, clock, 300)
     for run in runs:
         assert run.observer.crowd() == pytest.approx(count, rel=0.2)
@@ -126,7 +126,7 @@ def test_runs_sharing_a_project_converge_on_their_number(count):
 def test_runs_sharing_a_project_poll_within_one_budget_together(count):
     clock = FakeClock()
     bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket) for _ in range(count)]
+    runs = [Run(clock, bucket) for _run in range(count)]
     run_together(runs, clock, 300)
     polls = all_polls(runs)
     assert lowest_balance(polls, RATE, BURST) >= -SLACK  # one bucket: 0.25 a second, one burst of 20 (a little slack)
@@ -165,7 +165,7 @@ def test_without_sharing_the_same_runs_spend_a_budget_each(count):
     """The check above fails when each run keeps its own budget: this is what the crowd changes."""
     clock = FakeClock()
     bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket, shared=False) for _ in range(count)]
+    runs = [Run(clock, bucket, shared=False) for _run in range(count)]
     run_together(runs, clock, 300)
     polls = all_polls(runs)
     assert lowest_balance(polls, RATE, BURST) < -(count - 1) * RATE * 200
@@ -174,7 +174,7 @@ def test_without_sharing_the_same_runs_spend_a_budget_each(count):
 def test_a_burst_is_divided_too():
     clock = FakeClock()
     bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket) for _ in range(4)]
+    runs = [Run(clock, bucket) for _run in range(4)]
     run_together(runs, clock, 120)
     clock.sleep(600)  # idle: every run's bucket fills to its cap, then all poll at once
     burst = 0
@@ -187,7 +187,7 @@ def test_a_burst_is_divided_too():
 def test_another_client_counts_in_the_crowd_and_is_left_more():
     clock = FakeClock()
     bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket) for _ in range(2)]
+    runs = [Run(clock, bucket) for _run in range(2)]
     run_together(runs, clock, 300, other_client_rate=0.5, other_bucket=bucket)
     # 2 runs at 0.25 together and a client at 0.5: crowd 3 each, the runs poll at 0.25 x 2/3 together at most.
     assert len(all_polls(runs)) <= BURST + RATE * 300 * 0.8
@@ -196,7 +196,7 @@ def test_another_client_counts_in_the_crowd_and_is_left_more():
 def test_per_token_buckets_give_each_token_its_own_budget():
     """The API may count per token: each run's headers then show its own bucket, and its own budget is a share of it."""
     clock = FakeClock()
-    buckets = [ProjectBucket(clock) for _ in range(3)]
+    buckets = [ProjectBucket(clock) for _bucket in range(3)]
     runs = [Run(clock, bucket) for bucket in buckets]
     run_together(runs, clock, 300)
     for run, bucket in zip(runs, buckets, strict=True):
@@ -209,7 +209,7 @@ def test_per_token_buckets_give_each_token_its_own_budget():
 def test_two_runs_on_one_token_and_one_on_another():
     clock = FakeClock()
     shared, own = ProjectBucket(clock), ProjectBucket(clock)
-    pair = [Run(clock, shared) for _ in range(2)]
+    pair = [Run(clock, shared) for _run in range(2)]
     alone = Run(clock, own)
     run_together([*pair, alone], clock, 300)
     assert lowest_balance(all_polls(pair), RATE, BURST) >= -SLACK
