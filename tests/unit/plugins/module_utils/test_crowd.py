@@ -99,6 +99,15 @@ def lowest_balance(times, rate, burst):
     return lowest
 
 
+def runs_on_one_bucket(count, seconds, shared=True):
+    """``count`` runs sharing one project's bucket for ``seconds``: the runs and the bucket."""
+    clock = FakeClock()
+    bucket = ProjectBucket(clock)
+    runs = [Run(clock, bucket, shared) for _run in range(count)]
+    run_together(runs, clock, seconds)
+    return runs, bucket
+
+
 def all_polls(runs):
     return sorted(at for run in runs for at in run.polls)
 
@@ -114,20 +123,14 @@ def test_alone_the_crowd_is_one_even_with_the_bucket_below_full():
 
 @pytest.mark.parametrize("count", [2, 4, 8])
 def test_runs_sharing_a_project_converge_on_their_number(count):
-    clock = FakeClock()
-    bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket) for _run in range(count)]
-    run_together(runs, clock, 300)
+    runs, _bucket = runs_on_one_bucket(count, 300)
     for run in runs:
         assert run.observer.crowd() == pytest.approx(count, rel=0.2)
 
 
 @pytest.mark.parametrize("count", [2, 4, 8])
 def test_runs_sharing_a_project_poll_within_one_budget_together(count):
-    clock = FakeClock()
-    bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket) for _run in range(count)]
-    run_together(runs, clock, 300)
+    runs, bucket = runs_on_one_bucket(count, 300)
     polls = all_polls(runs)
     assert lowest_balance(polls, RATE, BURST) >= -SLACK  # one bucket: 0.25 a second, one burst of 20 (a little slack)
     assert len(polls) >= 0.8 * RATE * 300  # and they do use it: the budget is shared, not starved
@@ -163,10 +166,7 @@ def test_runs_that_start_unlike_overshoot_by_at_most_half_a_burst(period):
 @pytest.mark.parametrize("count", [2, 4])
 def test_without_sharing_the_same_runs_spend_a_budget_each(count):
     """The check above fails when each run keeps its own budget: this is what the crowd changes."""
-    clock = FakeClock()
-    bucket = ProjectBucket(clock)
-    runs = [Run(clock, bucket, shared=False) for _run in range(count)]
-    run_together(runs, clock, 300)
+    runs, _bucket = runs_on_one_bucket(count, 300, shared=False)
     polls = all_polls(runs)
     assert lowest_balance(polls, RATE, BURST) < -(count - 1) * RATE * 200
 
