@@ -14,7 +14,7 @@ help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
 	@echo "make test         the whole suite: lint, simulator tests, ansible-test sanity, units, integration"
 	@echo "make lint|format  ruff, mypy and ansible-lint checks | ruff fixes"
-	@echo "make reliability  the fault-injection suite, 29 scenarios x 3 runs + property test (about 18 min): docs/reliability.md"
+	@echo "make reliability  the fault-injection suite, 30 scenarios x 3 runs + property test (about 20 min): docs/reliability.md"
 	@echo "make bench        the fleet benchmark, the 200-server steady state and the sliced scenario (1000 servers; about 65 min): docs/benchmarks.md"
 	@echo "make bench-steady the steady state alone, 200 and 1000 servers (about 30 min): docs/benchmarks-steady.md"
 	@echo "make bench-sliced the sliced scenario alone: 1000 servers in 4 AWX slices, one job, the peer (about 30 min): docs/benchmarks-sliced.md"

@@ -46,6 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default: %(default)s)")
     parser.add_argument("--latency-ms", type=int, default=0, help="milliseconds added to every public request (default: %(default)s)")
     parser.add_argument("--rate-limit", type=int, default=3600, help="requests per hour, the token bucket's size (default: %(default)s)")
+    parser.add_argument(
+        "--rate-limit-per",
+        choices=("project", "token"),
+        default="project",
+        help="what the rate limit counts: one bucket for the project, or one for each token (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if args.speed <= 0:
         parser.error("--speed must be greater than 0")
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         speed=args.speed,
         latency_ms=args.latency_ms,
         rate_limit=args.rate_limit,
+        rate_limit_per=args.rate_limit_per,
         base_settings=base_settings,
     )
     try:

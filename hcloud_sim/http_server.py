@@ -101,7 +101,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
     def _control(self, request: Request) -> None:
         sim = self.server.sim
         try:
-            if self._authenticate(sim) != "full":
+            if self._authenticate(sim)[0] != "full":
                 raise errors.unauthorized()
             response = CONTROL_ROUTER.dispatch(sim, request)
         except errors.ApiError as exc:
@@ -120,11 +120,11 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         rule: FaultRule | None = None
         try:
             try:
-                access = self._authenticate(sim)
+                access, token = self._authenticate(sim)
             except errors.ApiError:
                 limit = sim.bucket.peek()
                 raise
-            limit = sim.bucket.take()
+            limit = sim.bucket_for(token).take()
             if not limit.allowed:
                 raise errors.rate_limit_exceeded(limit.limit)
             if access == "read" and request.method not in READ_METHODS:
@@ -159,14 +159,14 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             return error_response(rule.error())
         return response
 
-    def _authenticate(self, sim: Simulator) -> str:
-        """``full`` for a token that may write, ``read`` for a read-only token; 401 for anything else."""
+    def _authenticate(self, sim: Simulator) -> tuple[str, str]:
+        """``full`` for a token that may write, ``read`` for a read-only token, and the token; 401 for anything else."""
         header = self.headers.get("Authorization", "")
         scheme, _space, token = header.partition(" ")
         access = sim.access_of(token.strip()) if scheme.lower() == "bearer" else None
         if access is None:
             raise errors.unauthorized()
-        return access
+        return access, token.strip()
 
     # ------------------------------------------------------------------ wire
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 from .backend import Backend
@@ -30,6 +31,7 @@ class Options:
     speed: float = 1.0
     latency_ms: int = 0
     rate_limit: int = 3600
+    rate_limit_per: str = "project"  # or "token": every token its own bucket (the API's counting is not documented)
     base_settings: Settings = field(default_factory=Settings)
 
 
@@ -42,6 +44,8 @@ class Simulator:
         self.faults = FaultBook()
         self.backend = Backend(self.clock, state, self.faults)
         self.bucket = TokenBucket(options.rate_limit, self.clock)
+        self._token_buckets: dict[str, TokenBucket] = {}
+        self._buckets_lock = threading.Lock()
         self.requests = RequestLog()
         # Tokens added through the control API (``POST /_sim/tokens``): token -> "full" or "read". A project has several.
         self.added_tokens: dict[str, str] = {}
@@ -55,9 +59,19 @@ class Simulator:
         matches = [access for added, access in list(self.added_tokens.items()) if secrets.compare_digest(token.encode(), added.encode())]
         return matches[0] if matches else None
 
+    def bucket_for(self, token: str) -> TokenBucket:
+        """The rate limit bucket a request with ``token`` takes from: the project's, or with ``--rate-limit-per
+        token`` the token's own (made full at its first request)."""
+        if self.options.rate_limit_per != "token":
+            return self.bucket
+        with self._buckets_lock:
+            return self._token_buckets.setdefault(token, TokenBucket(self.options.rate_limit, self.clock))
+
     def reset(self, state: InitialState) -> None:
         """Replace the project by ``state``; also clear faults, the request log and refill the rate limit."""
         self.backend.reset(state)
         self.faults.clear()
         self.requests.clear()
         self.bucket.reset()
+        with self._buckets_lock:
+            self._token_buckets.clear()

@@ -81,6 +81,10 @@ options:
         raised it), so the default V(0.25) lets the waits spend 0.25 requests a second on such a project, whatever
         the actions' progress does, and leaves three quarters for everything else using the project (Terraform,
         the CLI, other jobs).
+      - Several runs on one project at once (the slices of a sliced AWX job template, two playbooks) keep to one such
+        budget together, without talking to each other. Each divides its share (and its bursts) by the crowd the
+        API's C(RateLimit-Remaining) shows, the project's requests for each of its own; another client of the project
+        counts in the crowd too, and is left more. With a token counted on its own, this holds per token.
       - The waits slow down further as C(RateLimit-Remaining) runs low (the last value seen plus the API's refill
         since), in proportion below half of the project's budget; below 5 % they only trickle, one request a minute
         on a 3600-an-hour project (a sixtieth of what the API refills), and they spend none when none is left, so

@@ -1,4 +1,4 @@
-"""The scenarios by number (17 to 21: the real API's behaviours; 24 to 27: the collection as it is operated): what
+"""The scenarios by number (17 to 21: the real API's behaviours; 24 to 27 and 30: the collection as it is operated): what
 each is called, the function that runs it, and the fast subset."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import scenarios_real_api
 import scenarios_restore
 import scenarios_retention
 import scenarios_safety
+import scenarios_slices
 import scenarios_steady
 from context import RunContext
 
@@ -71,6 +72,7 @@ SCENARIOS = (
     Scenario(27, "exit-status", "exit status and recap: every failure kind, 3 playbooks", scenarios_operated.exit_status, 60, fast=True),
     Scenario(28, "rollback", "rollback: own snapshot only, lost answer rebuilds once, rerun, protected untouched", scenarios_restore.rollback, 30),
     Scenario(29, "drill-cancel", "restore drill cancelled: SIGINT, SIGTERM, killed; rerun leaves no scratch server", scenarios_drill.drill_cancel, 60),
+    Scenario(30, "awx-slices", "sliced job: 240 servers in 4 ansible-runner slices at once, one budget", scenarios_slices.sliced_jobs, 120),
 )
 
 

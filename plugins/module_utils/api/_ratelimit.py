@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, lockaware.hcloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read the API's rate limit headers, so waits can honour them."""
+"""Read the API's rate limit headers, so waits can honour them, and the crowd that shares them (``_crowd``)."""
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
 
@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._crowd import CrowdEstimate
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import SYSTEM_CLOCK, Clock
 
 
 class RateLimitObserver:
-    """Remembers the RateLimit-* headers of the last response the client received."""
+    """Remembers the RateLimit-* headers of the last response the client received, and estimates the crowd from them."""
 
     def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self._clock = clock
+        self._crowd = CrowdEstimate()
         self.limit: int | None = None
         self.remaining: int | None = None
         self.reset: int | None = None
@@ -30,10 +32,17 @@ class RateLimitObserver:
     def observe(self, response: Any, *args: Any, **kwargs: Any) -> None:  # pylint: disable=unused-argument
         """requests response hook."""
         headers = response.headers
+        limit, remaining = _int_or(headers.get("RateLimit-Limit"), None), _int_or(headers.get("RateLimit-Remaining"), None)
+        if limit is not None and limit > 0 and remaining is not None:
+            self._crowd.observe(self._clock(), limit, remaining)
         self.limit = _int_or(headers.get("RateLimit-Limit"), self.limit)
         self.remaining = _int_or(headers.get("RateLimit-Remaining"), self.remaining)
         self.reset = _int_or(headers.get("RateLimit-Reset"), self.reset)
         self._observed_at = self._clock()
+
+    def crowd(self) -> float:
+        """How many runs like this one share the project's budget, as the headers show it (``_crowd``): at least 1."""
+        return self._crowd.crowd()
 
     def projected_remaining(self) -> int | None:
         """``RateLimit-Remaining`` as it stands now: the last one seen plus the refill since (``limit`` an hour).

@@ -3,8 +3,11 @@
 """The request budget of a run's waits: how many requests a second all its polls together may spend.
 
 Every wait of a run (lock polls, action polls, image polls) draws from one ``RequestBudget``: a token bucket that
-refills at ``poll_budget`` times the project's rate (``RateLimit-Limit`` per hour, 3600 when not known yet), holds
-at most ``BURST`` requests (so that the end of many actions at once is seen at once), and refills more slowly as
+refills at ``poll_budget`` times the project's rate (``RateLimit-Limit`` per hour, 3600 when not known yet) divided
+by the crowd (``_crowd.CrowdEstimate``: how many runs, AWX job slices or other clients, spend from the project's
+bucket, as its ``RateLimit-Remaining`` shows; the runs together keep to one budget without talking), holds
+at most ``BURST`` requests (so that the end of many actions at once is seen at once; divided by the crowd too: the
+runs together hold one burst), and refills more slowly as
 ``RateLimit-Remaining`` (the last one seen, plus the API's refill since) runs low: below ``LOW_WATER`` of the
 project's budget in proportion, and below ``RESERVE`` only a trickle, one request a minute on a 3600-an-hour
 project (a sixtieth of the API's refill, so the project's other clients get the rest), none when none is left.
@@ -46,7 +49,7 @@ class RequestBudget:
     def rate(self) -> float:
         """Requests a second the waits may spend now: the share of the project's rate, less when it runs low."""
         limit = _known(self._rate_limit, "limit") or DEFAULT_HOURLY_LIMIT
-        full = self.share * limit / 3600.0
+        full = self.share * limit / 3600.0 / _crowd(self._rate_limit)
         trickle = min(full, TRICKLE * limit / 3600.0)
         remaining = _remaining(self._rate_limit)
         if remaining is None:
@@ -62,7 +65,8 @@ class RequestBudget:
         now = self._clock()
         rate = self.rate()
         limit = _known(self._rate_limit, "limit") or DEFAULT_HOURLY_LIMIT
-        # A budget running low also holds fewer requests at once: no burst of polls into a nearly empty project.
+        # A budget running low, or shared by a crowd, also holds fewer requests at once: a crowd of N holds BURST
+        # together, and no burst of polls goes into a nearly empty project.
         cap = max(1.0, self._burst * rate / (self.share * limit / 3600.0))
         self._tokens = min(cap, self._tokens + (now - self._at) * rate)
         self._at = now
@@ -106,6 +110,13 @@ class RequestBudget:
                 return 0.0
             rate = self.rate()
             return missing / rate if rate > 0 else 5.0  # the project's bucket refills: look again soon
+
+
+def _crowd(rate_limit: Any) -> float:
+    """How many runs share the project's budget (``_crowd.CrowdEstimate``, through the observer): 1 when not known."""
+    crowd = getattr(rate_limit, "crowd", None)
+    value = crowd() if callable(crowd) else 1.0
+    return value if isinstance(value, (int, float)) and value >= 1 else 1.0
 
 
 def _remaining(rate_limit: Any) -> int | None:
