@@ -118,7 +118,7 @@ class HcloudApi:
         return self.snapshots(label_selector(dict(labels, **series_labels(server_id))))
 
     def unlabelled_managed(self) -> list[dict]:
-        """The snapshots this collection made before it labelled them with their server (earlier versions)."""
+        """The snapshots this collection made without the server label (0.1's: the legacy part of their series)."""
         return self.snapshots(f"{MANAGED_LABEL},!{SERVER_LABEL}")
 
     def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
@@ -161,10 +161,6 @@ class HcloudApi:
             "POST", f"/servers/{server_id}/actions/create_image", json={"type": "snapshot", "description": description, "labels": labels}
         )
         return body["action"], body["image"]
-
-    def label_image(self, image_id: int, labels: dict) -> dict:
-        """PUT the image's labels (all of them: the API replaces the set); returns the image."""
-        return self.client.request("PUT", f"/images/{image_id}", json={"labels": labels})["image"]
 
     def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
         """PUT the backup as a snapshot with its description and labels, in one request (no action, no lock)."""
