@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from bench.fleet import BenchFleet, Timings
-from bench.measure import ProcessResult, RequestStats, ServerTimeline, parse_time, request_stats, run_process, timelines
+from bench.measure import POLL_CATEGORIES, ProcessResult, RequestStats, ServerTimeline, categorise, parse_time, request_stats, run_process, timelines
 from bench.role_strategy import role_command
 from bench.steady_nights import PROTECTED_EVERY, in_series, rotates, series_after, server_snapshots, untouchable
 from bench.strategies import BIN, ROOT, StrategyOptions, command, strategy_env
@@ -244,14 +244,19 @@ class SteadyResult:
         }
 
 
+# The reads of the waits after a create: the polls, and the reads of the new snapshots (by their requests' labels).
+WAIT_READS = (*POLL_CATEGORIES, "snapshot lookup by request label")
+
+
 def reads_after_creates(entries: list[dict[str, Any]], ended: float) -> tuple[int, float]:
-    """The reads (GET) sent from the first ``create_image`` on, and the real seconds from it to ``ended``: what the
-    run's budget (a burst, then a share of the rate limit a second) must have paid for."""
-    creates = [parse_time(entry["time"]) for entry in entries if entry["method"] == "POST" and entry["path"].endswith("/actions/create_image")]
+    """The reads of the waits (``WAIT_READS``) sent from the first ``create_image`` on, and the real seconds from it to
+    ``ended``: what the run's budget (a burst, then a share of the rate limit a second) must have paid for. The looks of
+    the tasks still before their own create (the listings after a lock) are not among them."""
+    creates = [parse_time(entry["time"]) for entry in entries if categorise(entry) == "create_image"]
     if not creates:
         return 0, 0.0
     first = min(creates)
-    reads = sum(1 for entry in entries if entry["method"] == "GET" and parse_time(entry["time"]) >= first)
+    reads = sum(1 for entry in entries if categorise(entry) in WAIT_READS and parse_time(entry["time"]) >= first)
     return reads, max(0.0, ended - first)
 
 

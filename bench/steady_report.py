@@ -153,7 +153,8 @@ def night_goals(results: list[SteadyResult]) -> list[tuple[str, str, bool | None
                 allowed = POLL_BURST + POLL_BUDGET_PER_SECOND * seconds
                 found.append(
                     _row(
-                        f"{where}: every read after the creates paid from the budget (at most {POLL_BURST} + {POLL_BUDGET_PER_SECOND} per real second)",
+                        f"{where}: every read of the waits after the creates (polls, new snapshots) paid from the budget "
+                        f"(at most {POLL_BURST} + {POLL_BUDGET_PER_SECOND} per real second from the first create)",
                         f"{reads} reads, {allowed:.0f} allowed in {seconds:.0f} s",
                         reads <= allowed,
                     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import build_client
-from ansible_collections.lockaware.hcloud.plugins.module_utils.api._listing import consistent_listing
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._listing import consistent_listing, shrinking_listing
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import MANAGED_LABEL, SERVER_LABEL, label_selector, made_from, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._retry import error_code, retry_read
@@ -119,7 +119,8 @@ class HcloudApi:
 
     def unlabelled_managed(self) -> list[dict]:
         """The snapshots this collection made without the server label (0.1's: the legacy part of their series)."""
-        return self.snapshots(f"{MANAGED_LABEL},!{SERVER_LABEL}")
+        query = {"type": "snapshot", "label_selector": f"{MANAGED_LABEL},!{SERVER_LABEL}"}
+        return shrinking_listing(lambda params: self.get("/images", params=params), query)
 
     def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
         """The automatic backups bound to this server, newest first, back to ``since``; a consistent listing."""
