@@ -303,7 +303,7 @@ notes:
   - Every snapshot the module creates carries C(lockaware.hcloud/managed=true) and C(lockaware.hcloud/server=<server ID>);
     a server's series (what O(keep) and O(retention) rotate) is the one label-selected listing of the latter, read after the new
     snapshot is available. Snapshots made by version 0.1, without the server label, are the legacy part of their
-    server's series: found by the managed label and their source server, counted by O(keep) and O(retention) like the
+    server's series, found by the managed label and their source server, counted by O(keep) and O(retention) like the
     others (the oldest going first), and never relabelled (no write) until rotation retires them. A snapshot made by hand
     (no managed label) is never counted or deleted.
   - The identity check reads snapshots newest first and stops at the first one older than the identity can be (the

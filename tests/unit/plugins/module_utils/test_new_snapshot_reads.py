@@ -49,7 +49,10 @@ def test_the_tasks_asking_within_a_tick_share_one_read():
     started = []
 
     def others_ask():  # the moment the first task waits: the tasks the same poll woke ask
-        started.append(ask_meanwhile(lambda image_id: reads.snapshot(image_id, request_of(api, image_id)), [501, 502, 503], lambda: reads._waiting))  # pylint: disable=protected-access
+        def waiting():
+            return reads._waiting  # pylint: disable=protected-access
+
+        started.append(ask_meanwhile(lambda image_id: reads.snapshot(image_id, request_of(api, image_id)), [501, 502, 503], waiting))
 
     reads = NewSnapshotReads(api, RequestBudget(clock=Clock()), AskingClock(others_ask))
     assert reads.snapshot(500, "r000")["id"] == 500
