@@ -7,8 +7,11 @@ rotation nothing else reads it, and one ``GET /images/{id}`` each, right after t
 outside the run's budget. Instead the tasks that one action poll woke (they ask within a poll tick) share reads of
 ``GET /images?label_selector=lockaware.hcloud/request in (...)``: every snapshot this collection creates carries
 the label of its create request (``_create``), unique to it, so one read of one page covers up to 50 snapshots.
-Each read is paid from the run's budget (``_budget.RequestBudget``): it waits for the budget when it is spent.
-A snapshot the read does not show (deleted meanwhile, or not yet listed) is read on its own, paid the same way.
+Each read is paid from the run's budget (``_budget.RequestBudget``), and lets the action polls go first: it waits
+(at most ``YIELD_AT_MOST``) until the budget holds a request beyond the next poll, and takes in every snapshot whose
+end the polls saw meanwhile, so that when the budget is spent, a poll then a read per 25 ends does not become
+the order (each 4 s at 0.25 a second), but the polls, then one read per 50. A snapshot the read does not show
+(deleted meanwhile, or not yet listed) is read on its own, paid the same way.
 """
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
@@ -26,6 +29,8 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing i
 
 # Snapshots one read covers: one page of the API's listing.
 SNAPSHOTS_PER_READ = 50
+# The longest a read lets the action polls go first before it takes its request from the budget.
+YIELD_AT_MOST = 30.0
 _NOT_SHOWN = object()
 
 
@@ -50,6 +55,7 @@ class NewSnapshotReads:
         with self._read_lock:
             if image_id not in self._read:
                 self._clock.sleep(self._gather)  # the tasks one poll's answer woke join this read
+                self._pay(after_polls=True)  # and those the polls meanwhile wake
                 with self._lock:
                     waiting, self._waiting = self._waiting, {}
                 self._read_all(waiting)
@@ -63,13 +69,22 @@ class NewSnapshotReads:
         ids = sorted(waiting)
         for start in range(0, len(ids), SNAPSHOTS_PER_READ):
             chunk = ids[start : start + SNAPSHOTS_PER_READ]
-            self._pay()
+            if start:  # the first read was paid before the snapshots waiting were taken in
+                self._pay()
             shown = {image["id"]: image for image in self._api.snapshots(request_selector(waiting[image_id] for image_id in chunk))}
             for image_id in chunk:
                 self._read[image_id] = shown.get(image_id, _NOT_SHOWN)
 
-    def _pay(self) -> None:
-        """Wait until the run's budget has paid for one request."""
+    def _pay(self, after_polls: bool = False) -> None:
+        """Wait until the run's budget has paid for one request; ``after_polls``: first, until it holds one beyond the
+        next poll (at most ``YIELD_AT_MOST`` seconds)."""
+        waited = 0.0
+        while after_polls and waited < YIELD_AT_MOST:
+            wait = min(self._budget.seconds_until(2), YIELD_AT_MOST - waited)
+            if wait <= 0:
+                break
+            self._clock.sleep(wait)
+            waited += wait
         wait = self._budget.reserve(1)
         if wait > 0:
             self._clock.sleep(wait)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_task_api import FleetTaskApi
-from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._new_snapshot_reads import SNAPSHOTS_PER_READ, NewSnapshotReads, request_selector
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._new_snapshot_reads import (
+    SNAPSHOTS_PER_READ,
+    YIELD_AT_MOST,
+    NewSnapshotReads,
+    request_selector,
+)
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._action_poller import POLL_TICK
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import BURST, RequestBudget
@@ -79,7 +84,47 @@ def test_a_spent_budget_delays_the_read_instead_of_overspending_it():
     budget.spend(BURST)  # the action polls spent it all
     reads = NewSnapshotReads(api, budget, clock, gather=0.0)
     reads.snapshot(500, "r000")
-    assert clock.now - 100.0 == pytest.approx(1 / budget.rate())  # waited until the budget refilled one request
+    assert clock.now - 100.0 == pytest.approx(2 / budget.rate())  # waited until the budget held one beyond the next poll
+    assert budget.seconds_until(1) == pytest.approx(0.0)  # and left that one for the poll
+
+
+def test_while_the_read_lets_the_polls_go_first_the_ends_they_see_join_it():
+    api = ImagesApi(4)
+    budget_clock = Clock()
+    budget = RequestBudget(clock=budget_clock)
+    budget.spend(BURST)
+
+    class PollingClock(Clock):
+        """Each wait of the read: a poll takes a request, and shows one more snapshot made; time moves for the budget too."""
+
+        def sleep(self, seconds):
+            super().sleep(seconds)
+            budget_clock.sleep(seconds)
+            if budget.take(1):
+                shown = 500 + len(reads._waiting) + 1  # pylint: disable=protected-access
+                if shown in api.images:
+                    reads._waiting[shown] = request_of(api, shown)  # pylint: disable=protected-access
+
+    reads = NewSnapshotReads(api, budget, PollingClock(), gather=0.0)
+    reads.snapshot(500, "r000")
+    assert len(api.reads) == 1 and api.reads[0].count(",") >= 1  # one read, with the ends the polls saw meanwhile
+
+
+def test_a_read_lets_the_polls_go_first_for_a_bounded_time():
+    api, clock = ImagesApi(1), Clock()
+    budget = RequestBudget(clock=clock)
+    budget.spend(BURST)
+
+    class BusyPollerClock(Clock):
+        def sleep(self, seconds):
+            super().sleep(seconds)
+            clock.sleep(seconds)
+            budget.take(1)  # a poll takes every request as soon as the budget has it
+
+    reads_clock = BusyPollerClock()
+    NewSnapshotReads(api, budget, reads_clock, gather=0.0).snapshot(500, "r000")
+    assert api.reads == [f"{REQUEST} in (r000)"]
+    assert YIELD_AT_MOST <= reads_clock.now - 100.0 <= YIELD_AT_MOST + 2 / budget.rate()
 
 
 def test_a_snapshot_the_read_does_not_show_is_read_on_its_own():
