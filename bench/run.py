@@ -47,6 +47,7 @@ from bench.steady import (
     run_steady,
     start_args,
 )
+from bench.steady_nights import NIGHTS
 from bench.steady_report import steady_goals
 from bench.strategies import LABELS, ROOT, STRATEGIES, RunResult, StrategyOptions, ensure_collection_link, run_strategy
 from hcloud_sim.launcher import start_simulator
@@ -138,6 +139,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"steady-state strategies, of {','.join(STEADY_STRATEGIES)} (default: {','.join(DEFAULT_STEADY_STRATEGIES)})",
     )
     parser.add_argument("--steady-progress", type=_choices(PROGRESS), default=None, help="the simulator's progress settings (default: linear,stuck)")
+    parser.add_argument(
+        "--steady-night",
+        type=_choices(NIGHTS),
+        default=["steady"],
+        help="the nights of the steady scenario (bench/steady_nights.py): steady, upgrade (the first run after 0.1), nokeep (default: steady)",
+    )
     parser.add_argument("--steady-large", type=int, default=0, help="also run snapshot_fleet.yml on this many servers in steady state (e.g. 1000; long)")
     parser.add_argument("--steady-large-progress", type=_choices(PROGRESS), default=["linear"], help="progress settings of the large run (default: linear)")
     parser.add_argument("--steady-speed", type=float, default=None, help=f"speed of the steady scenario (default: {STEADY_TIMINGS.speed:g}; 10 with --quick)")
@@ -237,24 +244,25 @@ def run_fleets(args: argparse.Namespace, timings: Timings, options: StrategyOpti
     return {"results": results, "fleets": fleets, "notes": notes, "task": task}
 
 
-def steady_plan(args: argparse.Namespace) -> list[tuple[int, str, str]]:
-    """(size, progress, strategy) of every steady run, in order: each size's runs side by side."""
+def steady_plan(args: argparse.Namespace) -> list[tuple[int, str, str, str]]:
+    """(size, progress, strategy, night) of every steady run, in order: each size's runs side by side."""
     plan = [
-        (size, progress, strategy)
+        (size, progress, strategy, night)
+        for night in args.steady_night
         for size in args.steady_sizes
         for progress in args.steady_progress
         for strategy in args.steady_strategies
-        if progress == args.steady_progress[0] or strategy not in PROGRESS_BLIND
+        if (progress == args.steady_progress[0] or strategy not in PROGRESS_BLIND) and (night != "nokeep" or strategy != "peer")
     ]
     if args.steady_large:
-        plan += [(args.steady_large, progress, "fleet") for progress in args.steady_large_progress]
+        plan += [(args.steady_large, progress, "fleet", "steady") for progress in args.steady_large_progress]
     return plan
 
 
 def _steady_progress(result: SteadyResult) -> str:
     ratio = "not done" if result.ratio is None else f"{result.ratio:.2f}x ideal {result.ideal:.0f} s"
     return (
-        f"  {STEADY_LABELS[result.strategy]:48} {result.progress:6} {ratio}; process {result.process.wall:.0f} s real, exit "
+        f"  {STEADY_LABELS[result.strategy]:48} {result.night:7} {result.progress:6} {ratio}; process {result.process.wall:.0f} s real, exit "
         f"{result.process.returncode}; {result.requests.total} requests ({result.requests.per_server:.2f}/server), peak "
         f"{result.requests.busiest_real_minute}/min, {result.requests.throttled} 429s, {result.requests.polls()} polls; CPU "
         f"{result.process.cpu_seconds:.0f} s, RSS {result.process.peak_rss_mb:.0f} MB; {result.outcome.exact}/{result.size} exact, "
@@ -277,10 +285,10 @@ def run_steady_scenario(args: argparse.Namespace, options: StrategyOptions, work
         return results, timings
     print(f"Steady state: {timings.describe()}", flush=True)
     with start_simulator(start_args(timings)) as sim:
-        for size, progress, strategy in plan:
-            steady = SteadyFleet.generate(size, args.seed, progress, timings)
+        for size, progress, strategy, night in plan:
+            steady = SteadyFleet.generate(size, args.seed, progress, timings, night)
             if strategy == args.steady_strategies[0] or (strategy == "fleet" and size == args.steady_large):
-                print(f"{size} servers in steady state, progress {progress}: ideal {steady.ideal_seconds():.0f} s simulated", flush=True)
+                print(f"{size} servers, {night} night, progress {progress}: ideal {steady.ideal_seconds():.0f} s simulated", flush=True)
             large = dataclasses.replace(options, fleet_concurrency=max(size, options.fleet_concurrency or 0)) if size > 256 and strategy == "fleet" else options
             results.append(run_steady(sim, steady, strategy, workdir, large))
             print(_steady_progress(results[-1]), flush=True)

@@ -23,7 +23,6 @@ import json
 import os
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,18 +30,15 @@ from typing import Any
 import yaml
 
 from bench.fleet import BenchFleet, Timings
-from bench.measure import ProcessResult, RequestStats, ServerTimeline, parse_time, request_stats, run_process, timelines
+from bench.measure import POLL_CATEGORIES, ProcessResult, RequestStats, ServerTimeline, categorise, parse_time, request_stats, run_process, timelines
 from bench.role_strategy import role_command
+from bench.steady_nights import PROTECTED_EVERY, in_series, rotates, series_after, server_snapshots, untouchable
 from bench.strategies import BIN, ROOT, StrategyOptions, command, strategy_env
 from hcloud_sim.backend.store import FIRST_IDS
 from hcloud_sim.launcher import SimulatorProcess
 
 KEEP = 7
-PROTECTED_EVERY = 4
 HOSTS_FORKS = 50
-MANAGED_LABEL = "lockaware.hcloud/managed"
-SERVER_LABEL = "lockaware.hcloud/server"
-REQUEST_LABEL = "lockaware.hcloud/request"
 # Snapshots of 60 s (20 GB) to 298 s (360 GB) simulated: the real API's 1 to 5 minutes; speed 2.
 STEADY_TIMINGS = Timings(speed=2.0, snapshot_seconds_base=46.0, snapshot_seconds_per_gb=0.7)
 STEADY_STRATEGIES = ("fleet", "hosts", "baseline", "peer", "role")
@@ -68,11 +64,12 @@ class SteadyFleet:
     fleet: BenchFleet
     progress: str
     keep: int = KEEP
+    night: str = "steady"  # ``bench/steady_nights.py``: steady, upgrade (from 0.1) or nokeep
 
     @classmethod
-    def generate(cls, size: int, seed: int, progress: str, timings: Timings = STEADY_TIMINGS) -> SteadyFleet:
+    def generate(cls, size: int, seed: int, progress: str, timings: Timings = STEADY_TIMINGS, night: str = "steady") -> SteadyFleet:
         """The same fleet for the same size and seed (the locks and disks of ``BenchFleet``)."""
-        return cls(BenchFleet.generate(size, seed, timings), progress)
+        return cls(BenchFleet.generate(size, seed, timings), progress, night=night)
 
     @property
     def size(self) -> int:
@@ -97,20 +94,7 @@ class SteadyFleet:
         base = self.fleet.spec()
         ids = self.server_ids()
         for index, (server, spec) in enumerate(zip(self.fleet.servers, base["servers"], strict=True)):
-            series = {MANAGED_LABEL: "true", SERVER_LABEL: str(ids[server.name])}
-            snapshots = []
-            midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)  # UTC: the default description's date
-            for night in range(1, self.keep + 1):
-                # Nightly, around 02:00 UTC, one UTC day apart: night 1 carries yesterday's date whatever the hour now (an
-                # age of "about 24 h" put it on today's date after 23:30, and the run found today's snapshot made).
-                made = midnight - datetime.timedelta(days=night) + datetime.timedelta(hours=2, minutes=index % 60)
-                age = (now - made).total_seconds() / 3600.0
-                labels = {**series, REQUEST_LABEL: uuid.UUID(int=index * 100 + night).hex}
-                snapshots.append({"description": f"{server.name}-{made:%Y-%m-%d}", "labels": labels, "age_hours": age})
-            snapshots.append({"description": f"{server.name} before the upgrade", "labels": {}, "age_hours": 24.0 * (2 + index % 8)})
-            if index % PROTECTED_EVERY == 0:
-                snapshots.append({"description": f"{server.name} golden", "labels": dict(series), "age_hours": 24.0 * 30, "protected": True})
-            spec["snapshots"] = snapshots
+            spec["snapshots"] = server_snapshots(self.night, server.name, ids[server.name], index, self.keep, now)
         base["settings"].update(snapshot_quota=(self.keep + 4) * self.size + 100, progress=self.progress)
         return base
 
@@ -120,18 +104,21 @@ class SteadyFleet:
 
 
 def steady_command(strategy: str, steady: SteadyFleet, workdir: Path, options: StrategyOptions) -> list[str]:
-    """The command line of a strategy in steady state: every rotating one with keep 7."""
+    """The command line of a strategy in steady state: every rotating one with keep 7 (none on the ``nokeep`` night)."""
     keep = str(steady.keep)
+    kept = ["-e", f"keep={keep}"] if rotates(steady.night) else []
     if strategy == "fleet":
-        return [*command("fleet", steady.fleet, workdir, options), "-e", f"keep={keep}"]
+        return [*command("fleet", steady.fleet, workdir, options), *kept]
     if strategy == "hosts":
         inventory = workdir / f"inventory-steady-{steady.size}.yml"
         inventory.write_text(yaml.safe_dump(steady.fleet.inventory(sys.executable), sort_keys=False), encoding="utf-8")
-        return [str(BIN / "ansible-playbook"), "-i", str(inventory), "playbooks/snapshot_hosts.yml", "-f", str(HOSTS_FORKS), "-e", f"keep={keep}"]
+        return [str(BIN / "ansible-playbook"), "-i", str(inventory), "playbooks/snapshot_hosts.yml", "-f", str(HOSTS_FORKS), *kept]
     if strategy == "role":
-        return [*role_command(steady.fleet, workdir), "-e", f"snapshot_host_keep={keep}"]
+        return [*role_command(steady.fleet, workdir), *(["-e", f"snapshot_host_keep={keep}"] if kept else [])]
     if strategy == "baseline":
         return command("baseline", steady.fleet, workdir, options)
+    if strategy == "peer" and not kept:
+        raise ValueError("the peer always rotates: run the nokeep night without it")
     if strategy == "peer":
         return [sys.executable, str(ROOT / "bench" / "peer_script.py"), "--keep", keep, "--label-selector", options.label_selector]
     raise ValueError(f"unknown steady strategy {strategy!r}: choose from {', '.join(STEADY_STRATEGIES)}")
@@ -141,7 +128,7 @@ def steady_command(strategy: str, steady: SteadyFleet, workdir: Path, options: S
 class SteadyOutcome:
     """What a steady run left behind, server by server."""
 
-    exact: int  # servers holding exactly ``keep`` unprotected available snapshots of their series
+    exact: int  # servers holding exactly ``keep`` (``keep + 1`` without rotation) unprotected available snapshots of their series
     over: int
     under: int
     duplicates: int  # servers with more than one snapshot made during the run
@@ -167,22 +154,17 @@ def steady_outcome(state: dict[str, Any], steady: SteadyFleet, reset_at: float) 
     for server_id in ids.values():
         mine = by_server.get(server_id, [])
         series = [
-            image
-            for image in mine
-            if image["status"] == "available"
-            and not (image.get("protection") or {}).get("delete")
-            and (image.get("labels") or {}).get(MANAGED_LABEL) == "true"
-            and (image.get("labels") or {}).get(SERVER_LABEL) == str(server_id)
+            image for image in mine if image["status"] == "available" and not (image.get("protection") or {}).get("delete") and in_series(image, server_id)
         ]
-        exact += len(series) == steady.keep
-        over += len(series) > steady.keep
-        under += len(series) < steady.keep
+        wanted = series_after(steady.night, steady.keep)
+        exact += len(series) == wanted
+        over += len(series) > wanted
+        under += len(series) < wanted
         new = [image for image in mine if _is_new(image, since) and image["status"] in ("creating", "available")]
         duplicates += len(new) > 1
         missing += not any(image["status"] == "available" for image in new)
     descriptions = {image.get("description") for image in snapshots}
-    expected = [f"{server.name} before the upgrade" for server in steady.fleet.servers]
-    expected += [f"{server.name} golden" for server in steady.fleet.servers[::PROTECTED_EVERY]]
+    expected = untouchable(steady.night, [server.name for server in steady.fleet.servers], steady.keep, since)
     lost = sum(1 for description in expected if description not in descriptions)
     failed = sum(1 for action in state["actions"] if action["command"] == "create_image" and action["status"] == "error")
     return SteadyOutcome(exact, over, under, duplicates, missing, failed, lost)
@@ -204,6 +186,8 @@ class SteadyResult:
     outcome: SteadyOutcome
     servers: dict[str, ServerTimeline]
     load: tuple[float, float]
+    night: str = "steady"
+    after_creates: tuple[int, float] = (0, 0.0)  # reads (GET) from the first create_image on, and the real seconds they span
 
     @property
     def ratio(self) -> float | None:
@@ -253,8 +237,27 @@ class SteadyResult:
             "errors": dict(self.requests.errors),
             "categories": self.requests.categories,
             "outcome": vars(self.outcome),
+            "night": self.night,
+            "reads_after_creates": self.after_creates[0],
+            "real_s_after_creates": self.after_creates[1],
             "load": self.load,
         }
+
+
+# The reads of the waits after a create: the polls, and the reads of the new snapshots (by their requests' labels).
+WAIT_READS = (*POLL_CATEGORIES, "snapshot lookup by request label")
+
+
+def reads_after_creates(entries: list[dict[str, Any]], ended: float) -> tuple[int, float]:
+    """The reads of the waits (``WAIT_READS``) sent from the first ``create_image`` on, and the real seconds from it to
+    ``ended``: what the run's budget (a burst, then a share of the rate limit a second) must have paid for. The looks of
+    the tasks still before their own create (the listings after a lock) are not among them."""
+    creates = [parse_time(entry["time"]) for entry in entries if categorise(entry) == "create_image"]
+    if not creates:
+        return 0, 0.0
+    first = min(creates)
+    reads = sum(1 for entry in entries if categorise(entry) in WAIT_READS and parse_time(entry["time"]) >= first)
+    return reads, max(0.0, ended - first)
 
 
 def start_args(timings: Timings) -> list[str]:
@@ -314,4 +317,6 @@ def measure_steady(
         outcome=outcome,
         servers=servers,
         load=(load_before, os.getloadavg()[0]),
+        night=steady.night,
+        after_creates=reads_after_creates(entries, process.ended),
     )

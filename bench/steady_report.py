@@ -5,12 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from bench.measure import CATEGORIES
-from bench.steady import HOSTS_FORKS, KEEP, PROTECTED_EVERY, ROTATES, STEADY_LABELS, SteadyResult
+from bench.steady import HOSTS_FORKS, KEEP, ROTATES, STEADY_LABELS, SteadyResult
+from bench.steady_nights import PROTECTED_EVERY, series_after
 
 FLOOR = 2  # one create and one delete per server
 # The module's default poll_budget (plugins/module_utils/waiting/_budget.py): a quarter of 3600 requests an hour, bursts of 20.
 POLL_BUDGET_PER_SECOND = 0.25
 POLL_BURST = 20
+
+
+# The goals of the nights other than the true steady state (issue 22): (strategy, size, night): requests per server.
+NIGHT_GOALS = {("fleet", 200, "upgrade"): 3.0, ("fleet", 60, "nokeep"): 1.25}
+NIGHT_FLOORS = {"upgrade": 2, "nokeep": 1}
+
+
+def _label(result: SteadyResult) -> str:
+    """The strategy, and the night when it is not the true steady state."""
+    return STEADY_LABELS[result.strategy] + ("" if result.night == "steady" else f", {result.night} night")
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -37,7 +48,7 @@ def steady_table(results: list[SteadyResult], speed: float) -> str:
         done = "not all" if result.done is None else f"{result.done:.0f} ({result.done / speed:.0f})"
         exact = f"{result.outcome.exact} of {result.size}" if result.strategy in ROTATES else "n/a (no rotation)"
         lines.append(
-            f"| {result.size} | {result.progress} | {STEADY_LABELS[result.strategy]}{rc} | {done} | {result.ideal:.0f} | {_num(result.ratio)} "
+            f"| {result.size} | {result.progress} | {_label(result)}{rc} | {done} | {result.ideal:.0f} | {_num(result.ratio)} "
             f"| {_num(result.available_ratio)} | {result.requests.total} | {result.requests.per_server:.2f} | {result.requests.busiest_real_minute} "
             f"| {result.requests.throttled} | {_num(result.requests.lowest_remaining, 0)} | {result.requests.polls()} ({result.poll_rate():.2f}) "
             f"| {result.process.cpu_seconds:.1f} | {result.process.peak_rss_mb:.0f} ({result.process.max_processes}) | {exact} "
@@ -50,7 +61,7 @@ def steady_breakdown(results: list[SteadyResult]) -> str:
     """Requests per server by what they were for, one column per run."""
     if not results:
         return ""
-    names = [f"{STEADY_LABELS[run.strategy]}, {run.size}, {run.progress}" for run in results]
+    names = [f"{_label(run)}, {run.size}, {run.progress}" for run in results]
     lines = ["| requests per server | " + " | ".join(names) + " |", "|---" * (len(results) + 1) + "|"]
     for category in CATEGORIES:
         if any(run.requests.categories.get(category) for run in results):
@@ -59,8 +70,8 @@ def steady_breakdown(results: list[SteadyResult]) -> str:
     return "\n".join(lines)
 
 
-def _find(results: list[SteadyResult], strategy: str, size: int, progress: str | None = None) -> list[SteadyResult]:
-    return [run for run in results if run.strategy == strategy and run.size == size and (progress is None or run.progress == progress)]
+def _find(results: list[SteadyResult], strategy: str, size: int, progress: str | None = None, night: str = "steady") -> list[SteadyResult]:
+    return [run for run in results if run.strategy == strategy and run.size == size and (progress is None or run.progress == progress) and run.night == night]
 
 
 def _row(text: str, measured: str, passed: bool | None) -> tuple[str, str, bool | None]:
@@ -107,18 +118,47 @@ def steady_goals(results: list[SteadyResult]) -> list[tuple[str, str, bool | Non
                 None if ratio is None else ratio >= 10,
             )
         )
+    found += night_goals(results)
     for run in results:
         if run.strategy not in ROTATES:
             continue
         outcome = run.outcome
         exact = outcome.exact == run.size and outcome.duplicates == 0 and outcome.foreign_lost == 0 and run.failures == 0
+        wanted = series_after(run.night, KEEP)
         found.append(
             _row(
-                f"{STEADY_LABELS[run.strategy]}, {run.size} servers, progress {run.progress}: every server exactly {KEEP}, nothing else touched",
+                f"{_label(run)}, {run.size} servers, progress {run.progress}: every server exactly {wanted} of its series, nothing else touched",
                 f"{outcome.exact} of {run.size} exact, {outcome.duplicates} duplicates, {outcome.foreign_lost} lost, {run.failures} failures",
                 exact,
             )
         )
+    return found
+
+
+def night_goals(results: list[SteadyResult]) -> list[tuple[str, str, bool | None]]:
+    """The goals of the upgrade night and the run without ``keep``; the latter's reads after the creates within the
+    budget (a burst, then the default share of the rate limit per real second from the first create on)."""
+    found: list[tuple[str, str, bool | None]] = []
+    for (strategy, size, night), limit in NIGHT_GOALS.items():
+        label = f"{STEADY_LABELS[strategy]}, {size} servers, {night} night"
+        runs = _find(results, strategy, size, night=night)
+        if not runs:
+            found.append(_row(f"{label}: at most {limit:g} requests per server (floor {NIGHT_FLOORS[night]})", "not run", None))
+        for run in runs:
+            where = f"{label}, progress {run.progress}"
+            per_server = run.requests.per_server
+            found.append(_row(f"{where}: at most {limit:g} requests per server (floor {NIGHT_FLOORS[night]})", _num(per_server), per_server <= limit))
+            if night == "nokeep":
+                reads, seconds = run.after_creates
+                allowed = POLL_BURST + POLL_BUDGET_PER_SECOND * seconds
+                found.append(
+                    _row(
+                        f"{where}: every read of the waits after the creates (polls, new snapshots) paid from the budget "
+                        f"(at most {POLL_BURST} + {POLL_BUDGET_PER_SECOND} per real second from the first create)",
+                        f"{reads} reads, {allowed:.0f} allowed in {seconds:.0f} s",
+                        reads <= allowed,
+                    )
+                )
     return found
 
 

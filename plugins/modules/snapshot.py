@@ -306,14 +306,18 @@ notes:
     cost says the price is unknown.
   - Every snapshot the module creates carries C(lockaware.hcloud/managed=true) and C(lockaware.hcloud/server=<server ID>);
     a server's series (what O(keep) and O(retention) rotate) is the one label-selected listing of the latter, read after the new
-    snapshot is available. Snapshots made by earlier versions, without the server label, are found by the managed label
-    and their source server and labelled with it (C(PUT /images/{id}), never in check mode).
+    snapshot is available. Snapshots made by version 0.1, without the server label, are the legacy part of their
+    server's series, found by the managed label and their source server, counted by O(keep) and O(retention) like the
+    others (the oldest going first), and never relabelled (no write) until rotation retires them. A snapshot made by hand
+    (no managed label) is never counted or deleted.
   - The identity check reads snapshots newest first and stops at the first one older than the identity can be (the
     UTC day of the default description, or O(max_age)); a fixed O(description) without O(max_age) reads every snapshot
     carrying O(labels). A listing that spans several pages is read again until two reads agree, so that snapshots
     created or deleted meanwhile by other clients cannot make it skip one.
   - The new snapshot's status and size come from the series read that rotation makes anyway (with O(keep) or
-    O(retention)); without rotation it is read with C(GET /images/{id}).
+    O(retention)); without rotation, with O(servers), the new snapshots of the servers whose actions end together are
+    read together by their create requests' labels (50 to a request), paid from O(poll_budget); a single O(server) reads
+    its own with C(GET /images/{id}).
   - With O(from_backup), a server whose snapshot matches reads no backup; the others share listings of the project's
     backups (C(GET /images?type=backup), never more of them than of the snapshot listings the task reads anyway; a
     single O(server) lists its own with C(bound_to)) and send one C(PUT /images/{id}) each. No C(create_image), no power

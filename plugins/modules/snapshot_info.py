@@ -189,7 +189,7 @@ def retention_plan(api, params, rules):
     """What ``lockaware.hcloud.snapshot`` with these rules would keep and delete of the server's series now: reads only."""
     labels = check_labels(params["labels"])
     server_id = api.server(params["server"])["id"]
-    listing = read_series(api, server_id, labels, check_mode=True)  # check mode: earlier versions' snapshots counted, not labelled
+    listing = read_series(api, server_id, labels)  # the legacy part (made by 0.1) included, as rotation counts it
     planned = plan_series(listing, server_id, labels, rules)
     return retention_view(rules, planned.plan, planned.series, read_price(api))
 

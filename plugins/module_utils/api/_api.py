@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import build_client
-from ansible_collections.lockaware.hcloud.plugins.module_utils.api._listing import consistent_listing
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._listing import consistent_listing, shrinking_listing
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import MANAGED_LABEL, SERVER_LABEL, label_selector, made_from, series_labels
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._ratelimit import RateLimitObserver
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._retry import error_code, retry_read
@@ -118,8 +118,9 @@ class HcloudApi:
         return self.snapshots(label_selector(dict(labels, **series_labels(server_id))))
 
     def unlabelled_managed(self) -> list[dict]:
-        """The snapshots this collection made before it labelled them with their server (earlier versions)."""
-        return self.snapshots(f"{MANAGED_LABEL},!{SERVER_LABEL}")
+        """The snapshots this collection made without the server label (0.1's: the legacy part of their series)."""
+        query = {"type": "snapshot", "label_selector": f"{MANAGED_LABEL},!{SERVER_LABEL}"}
+        return shrinking_listing(lambda params: self.get("/images", params=params), query)
 
     def backups(self, server_id: int, since: datetime | None = None) -> list[dict]:
         """The automatic backups bound to this server, newest first, back to ``since``; a consistent listing."""
@@ -161,10 +162,6 @@ class HcloudApi:
             "POST", f"/servers/{server_id}/actions/create_image", json={"type": "snapshot", "description": description, "labels": labels}
         )
         return body["action"], body["image"]
-
-    def label_image(self, image_id: int, labels: dict) -> dict:
-        """PUT the image's labels (all of them: the API replaces the set); returns the image."""
-        return self.client.request("PUT", f"/images/{image_id}", json={"labels": labels})["image"]
 
     def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
         """PUT the backup as a snapshot with its description and labels, in one request (no action, no lock)."""

@@ -57,3 +57,27 @@ def consistent_listing(get: Callable[[dict], dict], params: dict, since: datetim
         seen.update({image["id"]: image for image in again})
         items = again
     return list(seen.values()) if pages > 1 else items
+
+
+def shrinking_listing(get: Callable[[dict], dict], params: dict) -> list[dict]:
+    """Every image the selector names, in one pass that skips none while images are deleted or created meanwhile.
+
+    For a set that others only shrink or add to (0.1's snapshots: rotation deletes them, nothing makes new ones):
+    sorted by ID, so that a created image (a higher ID) lands after every page, and read from the last page to the
+    first, so that an image deleted meanwhile moves the rest toward the pages still to be read, never into one read
+    already. Page 1, read first to learn the number of pages, is read again last. ``pages + 1`` reads instead of the
+    ``2 x pages`` of a listing read until two reads agree.
+    """
+    query = {**params, "sort": "id:asc", "per_page": PER_PAGE}
+    first = get({**query, "page": 1})
+    pagination = (first.get("meta") or {}).get("pagination") or {}
+    last_page = pagination.get("last_page")
+    if last_page is None and pagination.get("next_page"):  # an answer that does not say how many pages: twice over
+        return sorted(consistent_listing(get, params), key=lambda image: image["id"])
+    if not last_page or last_page <= 1:
+        return list(first["images"])
+    items: dict[int, dict] = {}
+    for page in [*range(last_page, 1, -1), 1]:
+        for image in get({**query, "page": page})["images"]:
+            items.setdefault(image["id"], image)
+    return sorted(items.values(), key=lambda image: image["id"])

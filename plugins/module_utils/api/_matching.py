@@ -15,7 +15,7 @@ MANAGED_VALUE = "true"
 # A label unique to one create request, so that a request whose answer was lost can be found again.
 REQUEST_LABEL = "lockaware.hcloud/request"
 # The series label: the ID of the server a snapshot was made from (stable, unlike its name), so that the snapshots
-# of one server are one label-selected listing. Snapshots made by earlier versions lack it until labelled.
+# of one server are one label-selected listing. Snapshots made by 0.1 lack it: the legacy part of the series (``_series``).
 SERVER_LABEL = "lockaware.hcloud/server"
 # How far before the UTC date in a default description a snapshot of it may have been created (clock skew).
 DATE_WINDOW_SLACK = datetime.timedelta(hours=1)

@@ -55,9 +55,6 @@ class SnapshotApi(Protocol):
     def convert_backup(self, image_id: int, description: str, labels: dict) -> dict:
         """PUT a backup as a snapshot (``type: snapshot``) with this description and labels (the whole set), once."""
 
-    def label_image(self, image_id: int, labels: dict) -> dict:
-        """PUT an image's labels (the whole set), once; returns the image."""
-
     def running_actions(self, server_id: int) -> list[dict]:
         """The actions running on the server (what keeps it locked)."""
 

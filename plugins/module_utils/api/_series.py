@@ -3,10 +3,11 @@
 """A server's snapshot series as rotation reads it: fresh, label-selected, with earlier versions' snapshots.
 
 Every snapshot this collection makes carries ``lockaware.hcloud/server=<server ID>``, so a series is one
-label-selected listing (one page in steady state). Snapshots made by earlier versions carry only
-``lockaware.hcloud/managed=true``: they are found by that label without the server label (one listing, shared by
-a fleet run) and their ``created_from``, and labelled with their server (``PUT /images/{id}``, keeping their other
-labels), so that the next run finds them in the series listing. Check mode counts them without labelling them.
+label-selected listing (one page in steady state). Snapshots made by 0.1 lack that label: they are the legacy part
+of the series, read as they are (no write: relabelling them cost one ``PUT /images/{id}`` each, seven a server in
+one night after the upgrade) until rotation retires them. They are found as 0.1 found its own: ``lockaware.hcloud/managed=true``
+(without the server label: one listing, shared by a fleet run) and their ``created_from``; a snapshot made by
+hand lacks the managed label and is neither counted nor deleted, whatever its description.
 
 ``plan_series`` is the one plan of a series under retention rules: the snapshot task's rotation and
 ``snapshot_info``'s planning tool both call it.
@@ -19,42 +20,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import SERVER_LABEL, has_labels, is_managed
-from ansible_collections.lockaware.hcloud.plugins.module_utils.api._retry import error_code
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._matching import SERVER_LABEL, has_labels, is_managed, made_from
 from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._retention import hold_reason, in_series, plan_retention, rotation_series
 
 
-def read_series(api: Any, server_id: int, labels: dict, check_mode: bool) -> list[dict]:
-    """The series of this server as it is now: labelled snapshots, then those of earlier versions (labelled now)."""
+def read_series(api: Any, server_id: int, labels: dict) -> list[dict]:
+    """The series of this server as it is now: its labelled snapshots, then its legacy part (made by 0.1), unchanged."""
     series = {image["id"]: image for image in api.series(server_id, labels)}
     for image in earlier_versions(api.unlabelled_managed(), server_id, labels):
-        if image["id"] in series:
-            continue
-        series[image["id"]] = image if check_mode else bring_into_series(api, image, server_id)
+        series.setdefault(image["id"], image)
     return list(series.values())
 
 
 def earlier_versions(images: list[dict], server_id: int, labels: dict) -> list[dict]:
-    """The snapshots this collection made of this server before it set the server label."""
+    """The snapshots 0.1 made of this server (its rule: ``lockaware.hcloud/managed=true`` and ``created_from``),
+    without a server label, with all of ``labels``."""
     return [
         image
         for image in images
-        if is_managed(image)
-        and SERVER_LABEL not in (image.get("labels") or {})
-        and (image.get("created_from") or {}).get("id") == server_id
-        and has_labels(image, labels)
+        if is_managed(image) and SERVER_LABEL not in (image.get("labels") or {}) and made_from(image, server_id) and has_labels(image, labels)
     ]
-
-
-def bring_into_series(api: Any, image: dict, server_id: int) -> dict:
-    """Label a snapshot of an earlier version with its server; a snapshot deleted meanwhile is left out by the caller."""
-    labelled = dict(image.get("labels") or {}, **{SERVER_LABEL: str(server_id)})
-    try:
-        return api.label_image(image["id"], labelled)
-    except Exception as exc:
-        if error_code(exc) == "not_found":
-            return dict(image, status="deleted")
-        raise
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,8 @@ class DirectReads:
     def action(self, action_id: int) -> dict:
         """Polled by the action poller (a single action is read on its own)."""
         return self._actions.action(action_id)
+
+    def new_snapshot(self, image_id: int, request_id: str) -> dict | None:  # pylint: disable=unused-argument
+        """``GET /images/{id}``, paid from the run's budget (nobody to read it with)."""
+        self._budget.spend(1)
+        return self._api.image(image_id)

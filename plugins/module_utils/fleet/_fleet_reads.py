@@ -63,6 +63,10 @@ class FleetReads(Protocol):
     def action(self, action_id: int) -> dict:
         """An action, polled with every other action some task waits for (``_action_poller.ActionPoller``)."""
 
+    def new_snapshot(self, image_id: int, request_id: str) -> dict | None:
+        """A snapshot a task created, read once its action ended (None: it no longer exists), paid from the run's
+        budget; ``request_id``: its create request's label (``_new_snapshot_reads``)."""
+
 
 def fleet_reads(api: HcloudApi, fleet_size: int, budget: RequestBudget, clock: Clock) -> FleetReads:
     """The reads of a run of ``fleet_size`` servers through ``api``, every wait's request paid from ``budget``."""

@@ -27,6 +27,7 @@ class FleetTaskApi:
         self._client = client
         self._reads = reads
         self._snapshots_read_at: float | None = None  # when the snapshot listing this task planned from began
+        self._created: dict = {}  # image ID: its create request's label, until the image's first read
 
     def server(self, name_or_id: str) -> dict:
         """The run's reads (shared: one listing of all servers)."""
@@ -73,10 +74,6 @@ class FleetTaskApi:
         """The client."""
         return self._client.convert_backup(image_id, description, labels)
 
-    def label_image(self, image_id: int, labels: dict) -> dict:
-        """The client."""
-        return self._client.label_image(image_id, labels)
-
     def running_actions(self, server_id: int) -> list[dict]:
         """The run's reads (shared: listed once, then followed by polling the locking actions)."""
         return self._reads.running_actions(server_id)
@@ -90,17 +87,25 @@ class FleetTaskApi:
         return self._reads.action(action_id)
 
     def image(self, image_id: int) -> dict | None:
-        """The client, fresh (a read again is a poll of a wait: the run's ``_pacing.Pacing`` pays for it)."""
+        """The first read of a snapshot this task created: the run's reads (shared: by its request's label, with the
+        tasks asking at once, paid from the run's budget). Any other: the client, fresh (a read again is a poll of a
+        wait: the run's ``_pacing.Pacing`` pays for it)."""
+        request_id = self._created.pop(image_id, None)
+        if request_id is not None:
+            return self._reads.new_snapshot(image_id, request_id)
         return self._client.image(image_id)
 
     def create_snapshot(self, server_id: int, description: str, labels: dict) -> tuple[dict, dict]:
         """The client; a ``locked`` answer means the running actions as the run's reads know them are stale."""
         try:
-            return self._client.create_snapshot(server_id, description, labels)
+            action, image = self._client.create_snapshot(server_id, description, labels)
         except Exception as exc:
             if error_code(exc) == "locked":
                 self._reads.forget_running(server_id)
             raise
+        if labels.get(REQUEST_LABEL):
+            self._created[image["id"]] = labels[REQUEST_LABEL]
+        return action, image
 
     def delete_image(self, image_id: int) -> None:
         """The client."""

@@ -26,6 +26,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_ca
     SeriesCache,
     outside_series_selector,
 )
+from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._new_snapshot_reads import NewSnapshotReads
 from ansible_collections.lockaware.hcloud.plugins.module_utils.retention._pricing import PricingOnce
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._action_poller import ActionPoller
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import RequestBudget
@@ -50,6 +51,7 @@ class SharedReads:
         self._actions = ActionPoller(api, budget, clock)
         self._locks = LockFollower(api, self._actions, budget, clock)
         self._pricing = PricingOnce(api)
+        self._new_snapshots = NewSnapshotReads(api, budget, clock)
 
     def server(self, name_or_id: str) -> dict:
         """The server a value means (``_servers.pick_server``), from one listing of all servers made on first use."""
@@ -107,3 +109,7 @@ class SharedReads:
     def action(self, action_id: int) -> dict:
         """Polled together with every other action some task waits for (``ActionPoller``)."""
         return self._actions.action(action_id)
+
+    def new_snapshot(self, image_id: int, request_id: str) -> dict | None:
+        """Read with the new snapshots of the tasks asking at once, by their requests' labels (``NewSnapshotReads``)."""
+        return self._new_snapshots.snapshot(image_id, request_id)

@@ -63,7 +63,7 @@ class TaskContext:
         """
         if self._series is None:
             with doing(f"listing the snapshot series of server {self.name} for rotation"):
-                self._series = read_series(self.api, self.server["id"], self.options.labels, self.check_mode)
+                self._series = read_series(self.api, self.server["id"], self.options.labels)
         return self._series
 
     def series_read(self) -> list[dict]:

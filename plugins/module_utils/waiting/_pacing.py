@@ -59,7 +59,8 @@ class Pacing:
 
     def pay_image_read(self, image_id: int) -> None:
         """Before ``GET /images/{id}``: a read of this image again (the snapshot still creating) is a poll, paid from
-        the budget; the first is the one a task needs (its action ended: is it available?) and is not."""
+        the budget; the first is the one a task needs (its action ended: is it available?), paid by the fleet's reads
+        that make it (``_new_snapshot_reads``: a snapshot the task created) or not at all (an adopted one)."""
         if self.budget is None:
             return
         with self._lock:

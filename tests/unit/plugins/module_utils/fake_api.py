@@ -21,7 +21,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers impo
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ACTIONS_ID_CAP = 25  # GET /actions?id= answers the first 25 ids only, as the real API does
-WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action", "label_image", "label_server", "convert_backup"})
+WRITE_METHODS = frozenset({"create_snapshot", "delete_image", "protect_image", "server_action", "label_server", "convert_backup"})
 SERVER_LABEL = "lockaware.hcloud/server"
 
 
@@ -322,11 +322,6 @@ class FakeApi:
             raise failure.exc
         return copy.deepcopy(self.images[image_id])
 
-    def label_image(self, image_id, labels):
-        self._record("label_image", image_id, dict(labels))
-        self.images[image_id]["labels"] = dict(labels)
-        return copy.deepcopy(self.images[image_id])
-
     def _snapshots(self, label_selector, since=None):
         wanted = parse_selector(label_selector)
         found = [
@@ -484,8 +479,6 @@ class FakeTransport:
             return {"server": api.label_server(int(parts[1]), body["labels"])}
         if method == "PUT" and parts[0] == "images" and body.get("type") == "snapshot":
             return {"image": api.convert_backup(int(parts[1]), body["description"], body["labels"])}
-        if method == "PUT" and parts[0] == "images":
-            return {"image": api.label_image(int(parts[1]), body["labels"])}
         if method == "GET" and parts[0] == "images":
             image = api.image(int(parts[1]))
             if image is None:

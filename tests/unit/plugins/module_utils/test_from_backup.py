@@ -311,9 +311,12 @@ def test_a_mixed_fleet_converts_from_one_listing_of_backups_and_creates_only_whe
     # The backups come from listings of the project's backups (no bound_to: nothing read per server), never more of them
     # than listings of snapshots: how many tasks one listing serves depends on how the threads interleave.
     backup_listings = [params for method, path, params in requests if path == "/images" and params.get("type") == "backup"]
-    snapshot_listings = [params for method, path, params in requests if path == "/images" and params.get("type") == "snapshot"]
+    listings = [params for method, path, params in requests if path == "/images" and params.get("type") == "snapshot"]
+    new_snapshot_reads = [params for params in listings if "lockaware.hcloud/request in (" in params.get("label_selector", "")]
+    snapshot_listings = [params for params in listings if params not in new_snapshot_reads]
     assert backup_listings and all(listing == {"type": "backup", "sort": ["created:desc", "id:asc"], "page": 1, "per_page": 50} for listing in backup_listings)
     assert len(backup_listings) <= len(snapshot_listings) < len(names) + 1
+    assert len(new_snapshot_reads) == 1  # the one created snapshot, read by its request's label once its action ended
     writes = [(method, path) for method, path, _params in requests if method != "GET"]
     assert sorted(writes) == [("POST", "/servers/3/actions/create_image"), ("PUT", "/images/11"), ("PUT", "/images/12")]
     per_server_reads = [path for method, path, _params in requests if method == "GET" and path.startswith(("/servers/1", "/servers/2", "/images/1"))]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from hcloud import APIException
-
-from ansible_collections.lockaware.hcloud.plugins.module_utils.api._series import plan_series, read_series
+from ansible_collections.lockaware.hcloud.plugins.module_utils.api._series import earlier_versions, plan_series, read_series
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeApi, make_image
 
 SERVER = "lockaware.hcloud/server"
@@ -22,38 +20,38 @@ def project():
     )
 
 
-def test_earlier_versions_snapshots_are_labelled_into_their_series():
+def test_the_legacy_part_is_read_with_the_series_without_a_write():
     api = project()
-    assert sorted(image["id"] for image in read_series(api, 42, {}, check_mode=False)) == [1, 2, 5]
-    assert sorted(call[0] for call in api.calls_to("label_image")) == [2, 5]
-    assert api.images[2]["labels"] == {"lockaware.hcloud/managed": "true", SERVER: "42"}
-    assert api.images[5]["labels"]["schedule"] == "weekly"  # the other labels stay
-    assert SERVER not in api.images[3]["labels"] and SERVER not in api.images[4]["labels"]
+    assert sorted(image["id"] for image in read_series(api, 42, {})) == [1, 2, 5]
+    assert api.writes == []  # no relabelling: 0.1's snapshots stay as they are until rotation retires them
+    assert SERVER not in api.images[2]["labels"] and SERVER not in api.images[5]["labels"]
     api.calls.clear()
-    assert sorted(image["id"] for image in read_series(api, 42, {}, check_mode=False)) == [1, 2, 5]
-    assert api.calls_to("label_image") == []  # the next run finds them in the series listing
+    assert sorted(image["id"] for image in read_series(api, 42, {})) == [1, 2, 5]  # the next run reads them the same way
+    assert len(api.calls_to("unlabelled_managed")) == 1
 
 
 def test_only_the_series_labels_are_read():
     api = project()
-    assert [image["id"] for image in read_series(api, 42, {"schedule": "weekly"}, check_mode=False)] == [5]
+    assert [image["id"] for image in read_series(api, 42, {"schedule": "weekly"})] == [5]
 
 
-def test_check_mode_counts_them_without_writing():
-    api = project()
-    assert sorted(image["id"] for image in read_series(api, 42, {}, check_mode=True)) == [1, 2, 5]
-    assert api.writes == []
+def test_a_hand_made_snapshot_that_looks_like_one_of_the_series_is_not_in_it():
+    look_alike = make_image(6, description="web1-2026-11-20", labels={"schedule": "weekly"})  # 0.1's description, no managed label
+    labelled_by_another_server = make_image(7, managed=True, labels={SERVER: "43"})  # made from 42, in 43's series: not 42's
+    api = FakeApi(images=[look_alike, labelled_by_another_server, make_image(8, managed=True)])
+    assert [image["id"] for image in read_series(api, 42, {})] == [8]
+    assert earlier_versions([look_alike, labelled_by_another_server], 42, {}) == []
 
 
-def test_a_snapshot_deleted_before_it_is_labelled_is_not_rotated():
-    api = project()
-
-    def gone(image_id, labels):  # pylint: disable=unused-argument
-        raise APIException(code="not_found", message="image not found", details=None)
-
-    api.label_image = gone
-    series = {image["id"]: image for image in read_series(api, 42, {}, check_mode=False)}
-    assert series[2]["status"] == "deleted"
+def test_a_legacy_snapshot_counts_in_rotation_and_the_oldest_goes_first():
+    legacy = [make_image(10 + day, managed=True, created=f"2026-11-0{day}T02:00:00+00:00") for day in range(1, 8)]  # 0.1's seven
+    hand_made = make_image(30, description="web1-2026-10-31", created="2026-10-31T02:00:00+00:00")
+    new = make_image(20, managed=True, labels={SERVER: "42"}, created="2026-11-08T02:00:00+00:00")
+    api = FakeApi(images=[*legacy, hand_made, new])
+    planned = plan_series(read_series(api, 42, {}), 42, {}, keep_last(7), new)
+    assert planned.plan["delete"] == [11]  # keep 7 of the series, legacy included: the oldest legacy one goes
+    assert sorted(image["id"] for image in planned.series) == [*range(11, 18), 20]
+    assert 30 not in {image["id"] for image in planned.series}
 
 
 def keep_last(count):

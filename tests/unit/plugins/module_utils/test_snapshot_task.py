@@ -1023,7 +1023,8 @@ def test_rotation_leaves_exactly_keep_of_labelled_and_earlier_versions_snapshots
     series = [image for image in api.images.values() if image["labels"].get("lockaware.hcloud/managed") == "true"]
     assert len(series) == 3
     assert result["snapshot"]["id"] in {image["id"] for image in series}
-    assert all(image["labels"]["lockaware.hcloud/server"] == "42" for image in series)
+    assert [image["id"] for image in series if "lockaware.hcloud/server" not in image["labels"]] == [31]  # kept as 0.1 left it
+    assert [call[0] for call in api.writes if call[0] != "create_snapshot"] == ["delete_image"] * 6  # no relabelling
     assert 40 in api.images  # made by hand: untouched
 
 
