@@ -31,7 +31,8 @@ def checked_projects(projects: Any, label_selector: str = "", server_status: lis
     """Every project with its keys checked and its defaults filled in, in the order given, WITHOUT its token.
 
     Each entry gets ``index`` (its place in ``projects``, where its token is read from) and ``host`` (the in-memory
-    host that runs it). ``label_selector`` and ``server_status`` are the run's, for a project that sets none.
+    host that runs it). ``label_selector`` and ``server_status`` are the run's, for a project that sets none
+    (``server_status`` None: every status).
     """
     if not isinstance(projects, list) or not projects:
         raise ProjectsError(
@@ -65,10 +66,10 @@ def _checked(index: int, project: Any, label_selector: str, server_status: list 
     selector = project.get("label_selector", label_selector) or ""
     if not isinstance(selector, str):
         raise ProjectsError(f"{where}: label_selector must be a string such as backup=daily; got {_kind(selector)}")
-    statuses = project.get("server_status", server_status) or ["running", "off"]
+    statuses = project.get("server_status", server_status)
     if isinstance(statuses, str):
         statuses = [statuses]
-    if not isinstance(statuses, list) or not all(isinstance(status, str) for status in statuses):
+    if statuses is not None and (not isinstance(statuses, list) or not all(isinstance(status, str) for status in statuses)):
         raise ProjectsError(f"{where}: server_status must be a list of server statuses such as [running, off]; got {_kind(statuses)}")
     return {
         "name": name,
@@ -76,7 +77,7 @@ def _checked(index: int, project: Any, label_selector: str, server_status: list 
         "host": f"project_{name}",
         "api_endpoint": endpoint,
         "label_selector": selector,
-        "server_status": list(statuses),
+        "server_status": None if statuses is None else list(statuses),
     }
 
 
