@@ -272,13 +272,21 @@ def _wait_for_snapshots(servers: dict[str, ServerTimeline], reset_at: float, spe
 def run_steady(sim: SimulatorProcess, steady: SteadyFleet, strategy: str, workdir: Path, options: StrategyOptions) -> SteadyResult:
     """Reset the simulator to the steady fleet, run the strategy, let its snapshots end, and measure."""
     control = sim.control
-    speed = steady.timings.speed
     args = steady_command(strategy, steady, workdir, options)
     load_before = os.getloadavg()[0]
     control.reset(steady.spec(datetime.datetime.now(datetime.timezone.utc)))
     reset_at = time.time()
     log = workdir / f"steady-{strategy}-{steady.size}-{steady.progress}.log"
     process = run_process(args, strategy_env(sim), ROOT, log, options.timeout)
+    return measure_steady(sim, steady, strategy, args, process, reset_at, log, load_before)
+
+
+def measure_steady(
+    sim: SimulatorProcess, steady: SteadyFleet, strategy: str, args: list[str], process: ProcessResult, reset_at: float, log: Path, load_before: float
+) -> SteadyResult:
+    """What a run that ended left on one simulator reset at ``reset_at``: its requests, its snapshots once they end, the outcome."""
+    control = sim.control
+    speed = steady.timings.speed
     entries = control.requests()
     with gzip.open(log.with_suffix(".requests.json.gz"), "wt", encoding="utf-8") as saved:
         json.dump(entries, saved)
