@@ -8,7 +8,7 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench bench-steady clean
+.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench bench-steady bench-projects clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
@@ -17,6 +17,7 @@ help:
 	@echo "make reliability  the fault-injection suite, 29 scenarios x 3 runs + property test (about 18 min): docs/reliability.md"
 	@echo "make bench        the fleet benchmark and the 200-server steady state (about 35 min): docs/benchmarks.md, docs/benchmark-50.png"
 	@echo "make bench-steady the steady state alone, 200 and 1000 servers (about 30 min): docs/benchmarks-steady.md"
+	@echo "make bench-projects 5 projects x 200 servers in one run against each alone (about 20 min): docs/benchmarks-projects.md"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
 	@echo "make sim-test | packaging | sanity | units | integration | reliability-fast   one part of the suite"
 	@echo "make test-matrix  sanity, units and integration on ansible-core 2.17 to 2.21 (make test-matrix-ci: CI's part of it)"
@@ -107,6 +108,11 @@ bench: venv
 # servers (about 30 minutes): docs/benchmarks-steady.md.
 bench-steady: venv
 	$(VPY) bench/run.py --no-fleet --steady-large 1000
+
+# Several projects: 5 projects x 200 servers at steady state, one simulator each, in one snapshot_fleet.yml run
+# against each project alone (about 20 minutes): docs/benchmarks-projects.md.
+bench-projects: venv
+	$(VPY) bench/projects.py --report docs/benchmarks-projects.md
 
 clean:
 	rm -rf .tmp tests/output .pytest_cache .ruff_cache
