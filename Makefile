@@ -34,7 +34,7 @@ $(LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
-MYPY_PACKAGES := $(foreach dir,module_utils lookup plugin_utils,-p ansible_collections.lockaware.hcloud.plugins.$(dir)) -p hcloud_sim
+MYPY_PACKAGES := $(foreach dir,module_utils lookup plugin_utils filter,-p ansible_collections.lockaware.hcloud.plugins.$(dir)) -p hcloud_sim
 
 lint: venv
 	$(VENV)/bin/ruff format --check .

@@ -32,10 +32,10 @@ import time
 
 import yaml
 
+from bench.measure import run_process
 from bench.report import Goal, goals_table
 from bench.steady import STEADY_TIMINGS, SteadyFleet, SteadyResult, measure_steady, run_steady, start_args
 from bench.strategies import BIN, ROOT, StrategyOptions, ensure_collection_link, strategy_env
-from bench.measure import run_process
 from hcloud_sim.launcher import SimulatorProcess, start_simulator
 
 GOAL_RATIO = 1.2
@@ -97,7 +97,16 @@ def projects_file(sims: list[SimulatorProcess], workdir: Path, options: Strategy
 
 def run_together(sims: list[SimulatorProcess], steadies: list[SteadyFleet], workdir: Path, options: StrategyOptions) -> tuple[list[SteadyResult], float | None]:
     """Reset every simulator, run every project in one ``snapshot_fleet.yml``, and measure each project."""
-    args = [str(BIN / "ansible-playbook"), "playbooks/snapshot_fleet.yml", "-e", f"@{projects_file(sims, workdir, options)}", "-e", f"keep={steadies[0].keep}", "-f", str(len(sims))]
+    args = [
+        str(BIN / "ansible-playbook"),
+        "playbooks/snapshot_fleet.yml",
+        "-e",
+        f"@{projects_file(sims, workdir, options)}",
+        "-e",
+        f"keep={steadies[0].keep}",
+        "-f",
+        str(len(sims)),
+    ]
     env = {key: value for key, value in strategy_env(sims[0]).items() if not key.startswith("HCLOUD_")}
     load_before = os.getloadavg()[0]
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -161,13 +170,18 @@ def main(argv: list[str]) -> int:
     workdir.mkdir(parents=True)
     options = StrategyOptions(timeout=max(900.0, 4 * timings.real(max(steady.ideal_seconds() for steady in steadies))))
     with contextlib.ExitStack() as stack:
-        sims = [stack.enter_context(start_simulator([*start_args(timings), "--token", f"bench-project-{index + 1}"], cwd=ROOT)) for index in range(args.projects)]
+        sims = [
+            stack.enter_context(start_simulator([*start_args(timings), "--token", f"bench-project-{index + 1}"], cwd=ROOT)) for index in range(args.projects)
+        ]
         alone = [run_steady(sim, steady, "fleet", workdir, options) for sim, steady in zip(sims, steadies, strict=True)]
         together, together_done = run_together(sims, steadies, workdir, options)
     run = ProjectsRun(alone, together, together_done)
     report = render(run, steadies, "python bench/projects.py " + " ".join(argv))
     (workdir / "report.md").write_text(report, encoding="utf-8")
-    (workdir / "results.json").write_text(json.dumps({"alone": [r.summary() for r in alone], "together": [r.summary() for r in together], "together_done": together_done}, indent=1), encoding="utf-8")
+    (workdir / "results.json").write_text(
+        json.dumps({"alone": [r.summary() for r in alone], "together": [r.summary() for r in together], "together_done": together_done}, indent=1),
+        encoding="utf-8",
+    )
     if args.report:
         args.report.write_text(report, encoding="utf-8")
     print(report)

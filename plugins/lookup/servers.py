@@ -198,7 +198,9 @@ class LookupModule(LookupBase):
         given = sorted({"api_token", "api_endpoint"} & set(kwargs))
         if terms or given:
             what = "terms" if terms else " and ".join(given)
-            raise AnsibleLookupError(f"{PREFIX}projects cannot be combined with {what}: each project has its own token and endpoint, and a name may be in several projects")
+            raise AnsibleLookupError(
+                f"{PREFIX}projects cannot be combined with {what}: each project has its own token and endpoint, and a name may be in several projects"
+            )
         projects = self.get_option("projects")
         try:
             checked = checked_projects(projects, self.get_option("label_selector") or "", self.get_option("status"))

@@ -35,9 +35,7 @@ def checked_projects(projects: Any, label_selector: str = "", server_status: lis
     (``server_status`` None: every status).
     """
     if not isinstance(projects, list) or not projects:
-        raise ProjectsError(
-            f"projects must be a non-empty list of projects, each a dict with at least name and api_token; got {_kind(projects)}"
-        )
+        raise ProjectsError(f"projects must be a non-empty list of projects, each a dict with at least name and api_token; got {_kind(projects)}")
     checked = [_checked(index, project, label_selector, server_status) for index, project in enumerate(projects)]
     names = [project["name"] for project in checked]
     twice = sorted({name for name in names if names.count(name) > 1})

@@ -21,7 +21,6 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
@@ -31,9 +30,12 @@ ROOT = next(parent for parent in HERE.parents if (parent / "hcloud_sim" / "launc
 sys.path.insert(0, str(ROOT))
 
 from ansible.parsing.vault import VaultLib, VaultSecret  # noqa: E402
+
 from hcloud_sim.launcher import SimulatorProcess, start_simulator  # noqa: E402
 
 KEEP = 2
+SPEED = 50
+LOCK_SECONDS = 3.0
 VAULT_PASSWORD = secrets.token_hex(8)
 SERIES = "lockaware.hcloud/managed"  # the demo's series carry it (and no server label yet)
 
@@ -91,7 +93,7 @@ def summary_lines(output: str) -> list[str]:
 def snapshots(sim: SimulatorProcess, token: str) -> list[dict]:
     """Every snapshot, read back through the public API."""
     request = urllib.request.Request(f"{sim.url}/images?type=snapshot&per_page=50", headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - the local simulator
+    with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)["images"]
 
 
@@ -102,11 +104,9 @@ def check(condition: bool, what: str) -> None:
 
 
 def request_window(sim: SimulatorProcess) -> tuple[float, float]:
-    """When the simulator saw its first and last public request, in real seconds (its log is in simulated time)."""
-    real_now, state = time.time(), sim.control.state()
-    sim_now = datetime.datetime.fromisoformat(state["time"]).timestamp()
+    """When the simulator answered its first and its last public request (its log's times are wall-clock times)."""
     times = [datetime.datetime.fromisoformat(entry["time"]).timestamp() for entry in sim.control.requests()]
-    return real_now - (sim_now - min(times)) / state["speed"], real_now - (sim_now - max(times)) / state["speed"]
+    return min(times), max(times)
 
 
 def series_of(images: list[dict], server: str) -> list[dict]:
@@ -127,10 +127,16 @@ def check_state(name: str, before: list[dict], after: list[dict], made: set[str]
     before_ids = {image["id"] for image in before}
     new = [image for image in after if image["id"] not in before_ids]
     new_of = sorted((image["created_from"] or {}).get("name") for image in new if image["status"] == "available")
-    check(new_of == sorted(made), f"{name}: one new available snapshot for each of {sorted(made)} (new: {[(image['description'], image['status']) for image in new]})")
+    check(
+        new_of == sorted(made),
+        f"{name}: one new available snapshot for each of {sorted(made)} (new: {[(image['description'], image['status']) for image in new]})",
+    )
     check(all(image["description"].endswith(today) for image in new), f"{name}: the new snapshots are today's")
     gone = [image for image in before if image["id"] not in {image["id"] for image in after}]
-    check(all(image["labels"].get(SERIES) == "true" and not image["protection"]["delete"] for image in gone), f"{name}: only unprotected series snapshots deleted ({len(gone)})")
+    check(
+        all(image["labels"].get(SERIES) == "true" and not image["protection"]["delete"] for image in gone),
+        f"{name}: only unprotected series snapshots deleted ({len(gone)})",
+    )
     for server in made:
         series, older = series_of(after, server), series_of(before, server)
         check(len(series) == min(KEEP, len(older) + 1), f"{name}: {server}'s series holds {min(KEEP, len(older) + 1)} available after rotation")
@@ -152,13 +158,18 @@ def main() -> None:
 def run_all(workdir: Path) -> None:
     tokens = {name: f"sim-{name}-{secrets.token_hex(12)}" for name in ("a", "b", "c", "wrong")}
     with (
-        start_simulator(["--state", "demo", "--speed", "50", "--token", tokens["a"]], cwd=ROOT) as sim_a,
-        start_simulator(["--state", "demo", "--speed", "50", "--token", tokens["b"]], cwd=ROOT) as sim_b,
-        start_simulator(["--state", "demo", "--speed", "50", "--token", tokens["c"]], cwd=ROOT) as sim_c,
+        start_simulator(["--state", "demo", "--speed", str(SPEED), "--token", tokens["a"]], cwd=ROOT) as sim_a,
+        start_simulator(["--state", "demo", "--speed", str(SPEED), "--token", tokens["b"]], cwd=ROOT) as sim_b,
+        start_simulator(["--state", "demo", "--speed", str(SPEED), "--token", tokens["c"]], cwd=ROOT) as sim_c,
     ):
         sims = {"prod": (sim_a, tokens["a"]), "staging": (sim_b, tokens["b"]), "faulty": (sim_c, tokens["c"])}
         before = {name: snapshots(sim, token) for name, (sim, token) in sims.items()}
         sim_c.control.action_fault("create_image", times=5, server="web2")
+        # A backup holding a server of each project for LOCK_SECONDS of real time: each project's run lasts at least that
+        # long, so that run 1 shows whether the projects ran at the same time (their request windows overlap) or one
+        # after the other (they could not).
+        for (sim, _token), server in zip(sims.values(), ("web1", "worker1", "db1"), strict=True):
+            sim.control.lock(server, "backup", LOCK_SECONDS * SPEED)
         projects = [
             {"name": "prod", "api_endpoint": sim_a.url, "label_selector": "backup=daily", "api_token": tokens["a"]},
             {"name": "staging", "api_endpoint": sim_b.url, "label_selector": "env=staging", "server_status": ["running"], "api_token": tokens["b"]},
@@ -173,19 +184,49 @@ def run_all(workdir: Path) -> None:
         outputs.append(output)
         check(status == 2, f"run 1 exits 2 (got {status})")
         hosts = recap(output)
-        check({host: counters["failed"] for host, counters in hosts.items()} == {"localhost": 0, "project_prod": 0, "project_staging": 0, "project_faulty": 1, "project_wrongtoken": 1}, f"the recap fails the two failed projects only: {hosts}")
-        check("project faulty: " in output and "project wrongtoken: finding the servers failed: lockaware.hcloud.servers: listing the servers at " in output, "the failures name their projects")
+        check(
+            {host: counters["failed"] for host, counters in hosts.items()}
+            == {"localhost": 0, "project_prod": 0, "project_staging": 0, "project_faulty": 1, "project_wrongtoken": 1},
+            f"the recap fails the two failed projects only: {hosts}",
+        )
+        check(
+            "project faulty: " in output and "project wrongtoken: finding the servers failed: lockaware.hcloud.servers: listing the servers at " in output,
+            "the failures name their projects",
+        )
         lines = summary_lines(output)
         check(len(lines) == 5, f"a summary line per project, then the totals: {lines}")
-        check(re.match(r"^prod +4 servers: 4 snapshots made, 0 unchanged, 0 skipped, 0 failed, \d+ deleted by rotation; snapshots kept cost [\d.]+ EUR net \([\d.]+ gross\) a month$", lines[0]) is not None, lines[0])
-        check(re.match(r"^staging +1 server: 1 snapshot made, 0 unchanged, 0 skipped, 0 failed, 0 deleted by rotation; snapshots kept cost ", lines[1]) is not None, lines[1])
+        check(
+            re.match(
+                r"^prod +4 servers: 4 snapshots made, 0 unchanged, 0 skipped, 0 failed, \d+ deleted by rotation; "
+                r"snapshots kept cost [\d.]+ EUR net \([\d.]+ gross\) a month$",
+                lines[0],
+            )
+            is not None,
+            lines[0],
+        )
+        check(
+            re.match(r"^staging +1 server: 1 snapshot made, 0 unchanged, 0 skipped, 0 failed, 0 deleted by rotation; snapshots kept cost ", lines[1])
+            is not None,
+            lines[1],
+        )
         check(re.match(r"^faulty +4 servers: 3 snapshots made, 0 unchanged, 0 skipped, 1 failed, .*; FAILED: web2$", lines[2]) is not None, lines[2])
         check(re.match(r"^wrongtoken +FAILED: finding the servers failed: lockaware.hcloud.servers: .*unable to authenticate", lines[3]) is not None, lines[3])
-        check(re.match(r"^total +4 projects, 9 servers: 8 snapshots made, 0 unchanged, 0 skipped, 1 failed, \d+ deleted by rotation; .*; 2 projects failed: faulty, wrongtoken$", lines[4]) is not None, lines[4])
+        check(
+            re.match(
+                r"^total +4 projects, 9 servers: 8 snapshots made, 0 unchanged, 0 skipped, 1 failed, \d+ deleted by rotation; "
+                r".*; 2 projects failed: faulty, wrongtoken$",
+                lines[4],
+            )
+            is not None,
+            lines[4],
+        )
         nets = [Decimal(value) for value in re.findall(r"cost ([\d.]+) EUR net", "\n".join(lines[:4]))]
         check(Decimal(re.search(r"cost ([\d.]+) EUR net", lines[4])[1]) == sum(nets), "the total cost is the sum of the projects'")
         windows = [request_window(sim) for sim, _token in sims.values()]
-        check(max(start for start, _end in windows) < min(end for _start, end in windows), f"the projects ran at the same time (their request windows overlap: {windows})")
+        check(
+            max(start for start, _end in windows) < min(end for _start, end in windows),
+            f"the projects ran at the same time (their request windows overlap: {windows})",
+        )
         check_state("prod", before["prod"], snapshots(sim_a, tokens["a"]), {"web1", "web2", "db1", "sg5"}, {"worker1", "legacy"})
         check_state("staging", before["staging"], snapshots(sim_b, tokens["b"]), {"worker1"}, {"web1", "web2", "db1", "sg5", "legacy"})
         # web2's create_image failed: the API leaves its image unavailable, and the server has no new snapshot.
@@ -208,7 +249,9 @@ def run_all(workdir: Path) -> None:
         broken = [dict(projects[0]), {key: value for key, value in projects[1].items() if key != "api_token"}]
         status, output = run_playbook(workdir, projects_file(workdir / "projects-3.yml", broken))
         outputs.append(output)
-        check(status == 2 and "lockaware.hcloud.fleet_projects: project staging: api_token is missing" in output, "a project without a token fails the run, named")
+        check(
+            status == 2 and "lockaware.hcloud.fleet_projects: project staging: api_token is missing" in output, "a project without a token fails the run, named"
+        )
         check(all(sim.control.requests() == [] for sim, _token in sims.values()), "before any request to any project")
 
         check(not any(token in output for token in tokens.values() for output in outputs), "no token in any output (run 2 at -vvv)")

@@ -254,5 +254,7 @@ def test_without_a_token_the_lookup_says_where_to_set_it(monkeypatch):
         init_plugin_loader()
     monkeypatch.delenv("HCLOUD_TOKEN", raising=False)
     plugin = lookup_loader.get("lockaware.hcloud.servers")
-    with pytest.raises(AnsibleLookupError, match="^lockaware.hcloud.servers: no API token given: set the api_token option or the HCLOUD_TOKEN environment variable"):
+    with pytest.raises(
+        AnsibleLookupError, match=r"^lockaware\.hcloud\.servers: no API token given: set the api_token option or the HCLOUD_TOKEN environment variable"
+    ):
         plugin.run([], variables={})

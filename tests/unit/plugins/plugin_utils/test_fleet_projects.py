@@ -34,10 +34,19 @@ def run_result(summary, failed=(), results=3, cost=None, msg="done"):
 
 
 def test_projects_get_their_defaults_and_lose_their_tokens():
-    checked = checked_projects([project(), project("staging", label_selector="env=staging", server_status="off", api_endpoint="http://127.0.0.1:1/v1")], "backup=daily", ["running"])
+    checked = checked_projects(
+        [project(), project("staging", label_selector="env=staging", server_status="off", api_endpoint="http://127.0.0.1:1/v1")], "backup=daily", ["running"]
+    )
     assert checked == [
         {"name": "prod", "index": 0, "host": "project_prod", "api_endpoint": DEFAULT_ENDPOINT, "label_selector": "backup=daily", "server_status": ["running"]},
-        {"name": "staging", "index": 1, "host": "project_staging", "api_endpoint": "http://127.0.0.1:1/v1", "label_selector": "env=staging", "server_status": ["off"]},
+        {
+            "name": "staging",
+            "index": 1,
+            "host": "project_staging",
+            "api_endpoint": "http://127.0.0.1:1/v1",
+            "label_selector": "env=staging",
+            "server_status": ["off"],
+        },
     ]
     assert TOKEN not in repr(checked)
 
@@ -56,7 +65,10 @@ def test_no_server_status_means_every_status():
         ([{"api_token": TOKEN}], r"projects\[0\]: name must be 1 to 63 letters.*got nothing"),
         ([project("prod east")], r"projects\[0\]: name must be .*got the string 'prod east'"),
         ([project(), project()], "the name prod is given more than once; give each project its own name"),
-        ([project(labelselector="a=b")], "project prod: unknown key\\(s\\) labelselector; the keys are name, api_token, api_endpoint, label_selector, server_status"),
+        (
+            [project(labelselector="a=b")],
+            "project prod: unknown key\\(s\\) labelselector; the keys are name, api_token, api_endpoint, label_selector, server_status",
+        ),
         ([{"name": "prod"}], "project prod: api_token is missing; give each project its own token, vault-encrypted"),
         ([project(api_token="  ")], "project prod: api_token is missing"),
         ([project(api_token=42)], "project prod: api_token must be a string .*got a int"),
@@ -79,12 +91,16 @@ def test_a_long_string_is_not_shown():
 
 def test_the_filter_says_which_filter_refused():
     filters = FilterModule().filters()
-    with pytest.raises(AnsibleFilterError, match="^lockaware.hcloud.fleet_projects: project prod: api_token is missing"):
+    with pytest.raises(AnsibleFilterError, match=r"^lockaware\.hcloud\.fleet_projects: project prod: api_token is missing"):
         filters["fleet_projects"]([{"name": "prod"}])
 
 
 def test_an_outcome_counts_made_unchanged_skipped_failed_and_the_cost():
-    outcome = project_outcome("prod", {"changed": False}, run_result({"created": 2, "converted": 1, "adopted": 1, "unchanged": 3, "skipped": 1}, results=8, cost=("1.5000", "1.7850", "EUR")))
+    outcome = project_outcome(
+        "prod",
+        {"changed": False},
+        run_result({"created": 2, "converted": 1, "adopted": 1, "unchanged": 3, "skipped": 1}, results=8, cost=("1.5000", "1.7850", "EUR")),
+    )
     assert outcome == {
         "name": "prod",
         "failed": False,
@@ -106,7 +122,10 @@ def test_an_unknown_price_gives_no_cost():
 
 
 def test_a_project_whose_servers_could_not_be_listed_failed_with_the_lookups_message():
-    wrapped = "Task failed: Finalization of task args failed: The lookup plugin 'lockaware.hcloud.servers' failed: lockaware.hcloud.servers: listing the servers at x: unable to authenticate"
+    wrapped = (
+        "Task failed: Finalization of task args failed: The lookup plugin 'lockaware.hcloud.servers' failed: "
+        "lockaware.hcloud.servers: listing the servers at x: unable to authenticate"
+    )
     outcome = project_outcome("stage", {"failed": True, "msg": wrapped}, {"skipped": True})
     assert outcome["failed"] and outcome["servers"] == 0
     assert outcome["msg"] == "finding the servers failed: lockaware.hcloud.servers: listing the servers at x: unable to authenticate"
@@ -127,8 +146,10 @@ def test_the_summary_has_a_line_per_project_then_the_totals_per_currency():
     ]
     summary = projects_summary(outcomes)
     assert summary["lines"] == [
-        "prod   4 servers: 3 snapshots made, 1 unchanged, 0 skipped, 0 failed, 2 deleted by rotation; snapshots kept cost 1.2500 EUR net (1.4875 gross) a month",
-        "us     3 servers: 0 snapshots made, 2 unchanged, 0 skipped, 1 failed, 2 deleted by rotation; snapshots kept cost 0.5000 USD net (0.6000 gross) a month; FAILED: web9",
+        "prod   4 servers: 3 snapshots made, 1 unchanged, 0 skipped, 0 failed, 2 deleted by rotation; "
+        "snapshots kept cost 1.2500 EUR net (1.4875 gross) a month",
+        "us     3 servers: 0 snapshots made, 2 unchanged, 0 skipped, 1 failed, 2 deleted by rotation; "
+        "snapshots kept cost 0.5000 USD net (0.6000 gross) a month; FAILED: web9",
         "eu2    1 server: 1 snapshot made, 0 unchanged, 0 skipped, 0 failed, 2 deleted by rotation; snapshots kept cost 0.2500 EUR net (0.2975 gross) a month",
         "stage  FAILED: finding the servers failed: lockaware.hcloud.servers: connection refused",
         "total  4 projects, 8 servers: 4 snapshots made, 3 unchanged, 0 skipped, 1 failed, 6 deleted by rotation; snapshots kept cost "
