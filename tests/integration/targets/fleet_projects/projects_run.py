@@ -109,6 +109,11 @@ def request_window(sim: SimulatorProcess) -> tuple[float, float]:
     return min(times), max(times)
 
 
+def image_ids(images: list[dict], server: str) -> list[int]:
+    """The IDs of a server's snapshots."""
+    return sorted(image["id"] for image in images if (image["created_from"] or {}).get("name") == server)
+
+
 def series_of(images: list[dict], server: str) -> list[dict]:
     """The available, unprotected snapshots of a server's series (what rotation counts)."""
     return [
@@ -141,8 +146,7 @@ def check_state(name: str, before: list[dict], after: list[dict], made: set[str]
         series, older = series_of(after, server), series_of(before, server)
         check(len(series) == min(KEEP, len(older) + 1), f"{name}: {server}'s series holds {min(KEEP, len(older) + 1)} available after rotation")
     for server in untouched:
-        mine = lambda images, server=server: sorted(image["id"] for image in images if (image["created_from"] or {}).get("name") == server)  # noqa: E731
-        check(mine(after) == mine(before), f"{name}: {server} untouched")
+        check(image_ids(after, server) == image_ids(before, server), f"{name}: {server} untouched")
 
 
 def main() -> None:
