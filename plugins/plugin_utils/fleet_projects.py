@@ -21,6 +21,7 @@ PROJECT_KEYS = ("name", "api_token", "api_endpoint", "label_selector", "server_s
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 MADE = ("created", "converted", "adopted")
 LOOKUP_PREFIX = "lockaware.hcloud.servers: "
+NOT_RUN = "did not run: a limit (--limit, or the Limit of an AWX job template) left its host out; run without a limit, or include hcloud_projects in it"
 
 
 class ProjectsError(ValueError):
@@ -97,7 +98,12 @@ def _kind(value: Any) -> str:
 
 
 def project_outcome(name: str, find: Mapping | None, run: Mapping | None) -> dict:
-    """One project's line of the summary, from what its tasks registered (``fleet_find``, ``fleet_run``)."""
+    """One project's line of the summary, from what its tasks registered (``fleet_find``, ``fleet_run``).
+
+    Neither registered: the project's host never ran (a ``--limit`` left it out), and ``ran`` is false.
+    """
+    if find is None and run is None:
+        return {**_failed(name, NOT_RUN), "ran": False}
     find = find or {}
     run = run or {}
     if find.get("failed"):
@@ -118,6 +124,7 @@ def project_outcome(name: str, find: Mapping | None, run: Mapping | None) -> dic
         "deleted": (run.get("retention_summary") or {}).get("deleted", 0),
         "cost": _cost(run.get("retention_summary")),
         "msg": run.get("msg") or "",
+        "ran": True,
     }
     return outcome
 
@@ -130,7 +137,19 @@ def lookup_message(msg: Any) -> str:
 
 
 def _failed(name: str, msg: str) -> dict:
-    return {"name": name, "failed": True, "servers": 0, "made": 0, "unchanged": 0, "skipped": 0, "failed_servers": [], "deleted": 0, "cost": None, "msg": msg}
+    return {
+        "name": name,
+        "failed": True,
+        "servers": 0,
+        "made": 0,
+        "unchanged": 0,
+        "skipped": 0,
+        "failed_servers": [],
+        "deleted": 0,
+        "cost": None,
+        "msg": msg,
+        "ran": True,
+    }
 
 
 def _cost(retention_summary: Mapping | None) -> dict | None:
@@ -144,7 +163,8 @@ def _cost(retention_summary: Mapping | None) -> dict | None:
 
 
 def projects_summary(outcomes: list[dict]) -> dict:
-    """The run's summary: a line per project, then the totals; ``failed`` names the projects that failed."""
+    """The run's summary: a line per project, then the totals; ``failed`` names the projects that failed, ``not_run``
+    those whose host never ran."""
     width = max([len(outcome["name"]) for outcome in outcomes] + [5])
     lines = [f"{outcome['name']:<{width}}  {_line(outcome)}" for outcome in outcomes]
     failed = [outcome["name"] for outcome in outcomes if outcome["failed"]]
@@ -156,7 +176,8 @@ def projects_summary(outcomes: list[dict]) -> dict:
         f"; {len(failed)} project{'' if len(failed) == 1 else 's'} failed{': ' + ', '.join(failed) if failed else ''}"
     )
     lines.append(f"{'total':<{width}}  {total_line}")
-    return {"lines": lines, "failed": failed, "totals": {**totals, "projects": len(outcomes), "cost": cost}}
+    not_run = [outcome["name"] for outcome in outcomes if not outcome["ran"]]
+    return {"lines": lines, "failed": failed, "not_run": not_run, "totals": {**totals, "projects": len(outcomes), "cost": cost}}
 
 
 def _line(outcome: dict) -> str:

@@ -8,6 +8,7 @@
   succeeded, rotation kept exactly ``keep`` of each series, nothing else was touched.
 - Run 2 (the fault gone, ``wrongtoken`` left out, ``-vvv``): exit 0, the made snapshots unchanged, web2 made.
 - Run 3 (a project without a token): exit 2 before any request to any simulator.
+- Run 4 (``--limit localhost``, which leaves the project hosts out): exit 2, naming the projects that did not run.
 - No token appears in any output.
 """
 
@@ -159,6 +160,56 @@ def main() -> None:
             raise
 
 
+def check_first_summary(lines: list[str]) -> None:
+    """Run 1's summary: a line per project, then the totals, the cost added up."""
+    check(len(lines) == 5, f"a summary line per project, then the totals: {lines}")
+    check(
+        re.match(
+            r"^prod +4 servers: 4 snapshots made, 0 unchanged, 0 skipped, 0 failed, \d+ deleted by rotation; "
+            r"snapshots kept cost [\d.]+ EUR net \([\d.]+ gross\) a month$",
+            lines[0],
+        )
+        is not None,
+        lines[0],
+    )
+    check(
+        re.match(r"^staging +1 server: 1 snapshot made, 0 unchanged, 0 skipped, 0 failed, 0 deleted by rotation; snapshots kept cost ", lines[1]) is not None,
+        lines[1],
+    )
+    check(re.match(r"^faulty +4 servers: 3 snapshots made, 0 unchanged, 0 skipped, 1 failed, .*; FAILED: web2$", lines[2]) is not None, lines[2])
+    check(re.match(r"^wrongtoken +FAILED: finding the servers failed: lockaware.hcloud.servers: .*unable to authenticate", lines[3]) is not None, lines[3])
+    check(
+        re.match(
+            r"^total +4 projects, 9 servers: 8 snapshots made, 0 unchanged, 0 skipped, 1 failed, \d+ deleted by rotation; "
+            r".*; 2 projects failed: faulty, wrongtoken$",
+            lines[4],
+        )
+        is not None,
+        lines[4],
+    )
+    nets = [Decimal(value) for value in re.findall(r"cost ([\d.]+) EUR net", "\n".join(lines[:4]))]
+    check(Decimal(re.search(r"cost ([\d.]+) EUR net", lines[4])[1]) == sum(nets), "the total cost is the sum of the projects'")
+
+
+def check_refusals(workdir: Path, sims: list[SimulatorProcess], projects: list[dict], outputs: list[str]) -> None:
+    """Runs 3 and 4: a project without a token, and a limit leaving the projects out, fail without a request."""
+    for sim in sims:
+        sim.control.clear_requests()
+    broken = [dict(projects[0]), {key: value for key, value in projects[1].items() if key != "api_token"}]
+    status, output = run_playbook(workdir, projects_file(workdir / "projects-3.yml", broken))
+    outputs.append(output)
+    check(status == 2 and "lockaware.hcloud.fleet_projects: project staging: api_token is missing" in output, "a project without a token fails the run, named")
+    check(all(sim.control.requests() == [] for sim in sims), "before any request to any project")
+
+    status, output = run_playbook(workdir, projects_file(workdir / "projects-4.yml", projects[:3]), "--limit", "localhost")
+    outputs.append(output)
+    check(
+        status == 2 and "project prod, project staging, project faulty: did not run: a limit" in output,
+        "a limit that leaves the projects out fails the run",
+    )
+    check(all(sim.control.requests() == [] for sim in sims), "and the projects were not touched")
+
+
 def run_all(workdir: Path) -> None:
     tokens = {name: f"sim-{name}-{secrets.token_hex(12)}" for name in ("a", "b", "c", "wrong")}
     with (
@@ -197,35 +248,7 @@ def run_all(workdir: Path) -> None:
             "project faulty: " in output and "project wrongtoken: finding the servers failed: lockaware.hcloud.servers: listing the servers at " in output,
             "the failures name their projects",
         )
-        lines = summary_lines(output)
-        check(len(lines) == 5, f"a summary line per project, then the totals: {lines}")
-        check(
-            re.match(
-                r"^prod +4 servers: 4 snapshots made, 0 unchanged, 0 skipped, 0 failed, \d+ deleted by rotation; "
-                r"snapshots kept cost [\d.]+ EUR net \([\d.]+ gross\) a month$",
-                lines[0],
-            )
-            is not None,
-            lines[0],
-        )
-        check(
-            re.match(r"^staging +1 server: 1 snapshot made, 0 unchanged, 0 skipped, 0 failed, 0 deleted by rotation; snapshots kept cost ", lines[1])
-            is not None,
-            lines[1],
-        )
-        check(re.match(r"^faulty +4 servers: 3 snapshots made, 0 unchanged, 0 skipped, 1 failed, .*; FAILED: web2$", lines[2]) is not None, lines[2])
-        check(re.match(r"^wrongtoken +FAILED: finding the servers failed: lockaware.hcloud.servers: .*unable to authenticate", lines[3]) is not None, lines[3])
-        check(
-            re.match(
-                r"^total +4 projects, 9 servers: 8 snapshots made, 0 unchanged, 0 skipped, 1 failed, \d+ deleted by rotation; "
-                r".*; 2 projects failed: faulty, wrongtoken$",
-                lines[4],
-            )
-            is not None,
-            lines[4],
-        )
-        nets = [Decimal(value) for value in re.findall(r"cost ([\d.]+) EUR net", "\n".join(lines[:4]))]
-        check(Decimal(re.search(r"cost ([\d.]+) EUR net", lines[4])[1]) == sum(nets), "the total cost is the sum of the projects'")
+        check_first_summary(summary_lines(output))
         windows = [request_window(sim) for sim, _token in sims.values()]
         check(
             max(start for start, _end in windows) < min(end for _start, end in windows),
@@ -248,15 +271,7 @@ def run_all(workdir: Path) -> None:
         check_state("faulty, run 2", after_first["faulty"], snapshots(sim_c, tokens["c"]), {"web2"}, {"web1", "db1", "sg5", "worker1", "legacy"})
         check(snapshots(sim_a, tokens["a"]) == after_first["prod"], "prod: run 2 changed nothing")
 
-        for sim, _token in sims.values():
-            sim.control.clear_requests()
-        broken = [dict(projects[0]), {key: value for key, value in projects[1].items() if key != "api_token"}]
-        status, output = run_playbook(workdir, projects_file(workdir / "projects-3.yml", broken))
-        outputs.append(output)
-        check(
-            status == 2 and "lockaware.hcloud.fleet_projects: project staging: api_token is missing" in output, "a project without a token fails the run, named"
-        )
-        check(all(sim.control.requests() == [] for sim, _token in sims.values()), "before any request to any project")
+        check_refusals(workdir, [sim for sim, _token in sims.values()], projects, outputs)
 
         check(not any(token in output for token in tokens.values() for output in outputs), "no token in any output (run 2 at -vvv)")
 

@@ -112,6 +112,7 @@ def test_an_outcome_counts_made_unchanged_skipped_failed_and_the_cost():
         "deleted": 2,
         "cost": {"net": "1.5000", "gross": "1.7850", "currency": "EUR"},
         "msg": "done",
+        "ran": True,
     }
 
 
@@ -156,6 +157,7 @@ def test_the_summary_has_a_line_per_project_then_the_totals_per_currency():
         "1.5000 EUR net (1.7850 gross) + 0.5000 USD net (0.6000 gross) a month; 2 projects failed: us, stage",
     ]
     assert summary["failed"] == ["us", "stage"]
+    assert summary["not_run"] == []
     assert summary["totals"]["cost"] == [{"currency": "EUR", "net": "1.5000", "gross": "1.7850"}, {"currency": "USD", "net": "0.5000", "gross": "0.6000"}]
 
 
@@ -175,3 +177,10 @@ def test_the_summary_filter_reads_each_project_hosts_variables():
     assert summary["failed"] == ["stage"]
     assert summary["lines"][0].startswith("prod   1 server: 1 snapshot made")
     assert TOKEN not in repr(summary)
+
+
+def test_a_project_whose_host_never_ran_failed_and_is_named_as_not_run():
+    summary = projects_summary([project_outcome("prod", {}, run_result({"created": 1}, results=1)), project_outcome("stage", None, None)])
+    assert summary["not_run"] == ["stage"]
+    assert summary["failed"] == ["stage"]
+    assert summary["lines"][1].startswith("stage  FAILED: did not run: a limit (--limit, or the Limit of an AWX job template) left its host out")
