@@ -95,6 +95,14 @@ def projects_file(sims: list[SimulatorProcess], workdir: Path, options: Strategy
     return path
 
 
+def run_alone(sim: SimulatorProcess, steady: SteadyFleet, index: int, workdir: Path, options: StrategyOptions) -> SteadyResult:
+    """One project alone, as ``bench/steady.py`` runs ``snapshot_fleet.yml``; its log kept under the project's name."""
+    result = run_steady(sim, steady, "fleet", workdir, options)
+    for suffix in (".log", ".requests.json.gz"):
+        (workdir / f"steady-fleet-{steady.size}-{steady.progress}{suffix}").rename(workdir / f"projects-alone-p{index + 1}{suffix}")
+    return result
+
+
 def run_together(sims: list[SimulatorProcess], steadies: list[SteadyFleet], workdir: Path, options: StrategyOptions) -> tuple[list[SteadyResult], float | None]:
     """Reset every simulator, run every project in one ``snapshot_fleet.yml``, and measure each project."""
     args = [
@@ -173,7 +181,7 @@ def main(argv: list[str]) -> int:
         sims = [
             stack.enter_context(start_simulator([*start_args(timings), "--token", f"bench-project-{index + 1}"], cwd=ROOT)) for index in range(args.projects)
         ]
-        alone = [run_steady(sim, steady, "fleet", workdir, options) for sim, steady in zip(sims, steadies, strict=True)]
+        alone = [run_alone(sim, steady, index, workdir, options) for index, (sim, steady) in enumerate(zip(sims, steadies, strict=True))]
         together, together_done = run_together(sims, steadies, workdir, options)
     run = ProjectsRun(alone, together, together_done)
     report = render(run, steadies, "python bench/projects.py " + " ".join(argv))
