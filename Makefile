@@ -8,7 +8,7 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench bench-steady bench-sliced clean
+.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench bench-steady bench-sliced bench-projects clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench        the fleet benchmark, the 200-server steady state and the sliced scenario (1000 servers; about 65 min): docs/benchmarks.md"
 	@echo "make bench-steady the steady state alone, 200 and 1000 servers (about 30 min): docs/benchmarks-steady.md"
 	@echo "make bench-sliced the sliced scenario alone: 1000 servers in 4 AWX slices, one job, the peer (about 30 min): docs/benchmarks-sliced.md"
+	@echo "make bench-projects 5 projects x 200 servers in one run against each alone (about 20 min): docs/benchmarks-projects.md"
 	@echo "make sim          run the simulator on http://127.0.0.1:8765/v1 with the demo fleet (Ctrl-C stops it)"
 	@echo "make sim-test | packaging | sanity | units | integration | reliability-fast   one part of the suite"
 	@echo "make test-matrix  sanity, units and integration on ansible-core 2.17 to 2.21 (make test-matrix-ci: CI's part of it)"
@@ -34,7 +35,7 @@ $(LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(CURDIR) $@
 
-MYPY_PACKAGES := $(foreach dir,module_utils lookup plugin_utils,-p ansible_collections.lockaware.hcloud.plugins.$(dir)) -p hcloud_sim
+MYPY_PACKAGES := $(foreach dir,module_utils lookup plugin_utils filter,-p ansible_collections.lockaware.hcloud.plugins.$(dir)) -p hcloud_sim
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
@@ -115,6 +116,11 @@ bench-steady: venv
 SLICED_SIZE ?= 1000
 bench-sliced: venv
 	$(VPY) bench/run.py --no-fleet --steady-sizes '' --sliced-size $(SLICED_SIZE) --run-timeout 1800
+
+# Several projects: 5 projects x 200 servers at steady state, one simulator each, in one snapshot_fleet.yml run
+# against each project alone (about 20 minutes): docs/benchmarks-projects.md.
+bench-projects: venv
+	$(VPY) bench/projects.py --report docs/benchmarks-projects.md
 
 clean:
 	rm -rf .tmp tests/output .pytest_cache .ruff_cache

@@ -48,11 +48,12 @@ options:
   api_token:
     description:
       - The API token of the Hetzner Cloud project; read permission is enough.
+      - Required, unless the lookup's C(projects) give each project its own; without it the lookup fails before any
+        request, saying to set it or E(HCLOUD_TOKEN).
       - The variable may hold a template (C("{{ vault_hcloud_token }}")); the lookup templates it.
       - The same rules as the modules' C(api_token) apply (whitespace around it dropped, RFC 6750 characters).
       - The token is never shown in the output, in logs or in error messages.
     type: str
-    required: true
     env:
       - name: HCLOUD_TOKEN
     vars:

@@ -61,6 +61,23 @@ options:
       - How many pages to fetch at once.
     type: int
     default: 8
+  projects:
+    description:
+      - Several Hetzner Cloud projects at once, each a dict with C(name), C(api_token) (keep it vault-encrypted), and
+        optionally C(api_endpoint) (default V(https://api.hetzner.cloud/v1), not E(HCLOUD_ENDPOINT)),
+        C(label_selector) and C(server_status) (default O(label_selector) and O(status)); the shape of the
+        C(projects) variable of C(playbooks/snapshot_fleet.yml).
+      - The projects are listed at the same time, each with its own token and its own API client (its own request
+        budget). Each server gets C(project), the name of its project; the list is in the order of the projects, each
+        project's servers sorted by name.
+      - A project that cannot be listed (a bad token, its endpoint down) fails the lookup, naming every such project;
+        the other projects' servers are not returned then. A bad entry (a missing token, an unknown key, a name given
+        twice) fails before any request, naming the project and the key, never the token.
+      - Not with terms (a name may be in several projects), nor with O(api_token) or O(api_endpoint), which the
+        projects replace.
+    type: list
+    elements: dict
+    version_added: 0.1.0
 """
 
 EXAMPLES = r"""
@@ -71,6 +88,14 @@ EXAMPLES = r"""
 - name: Two servers by name, with the actions that keep them busy
   ansible.builtin.set_fact:
     busy: "{{ query('lockaware.hcloud.servers', 'web1', 'db1', include_running_actions=true) | selectattr('locked') }}"
+
+- name: The servers of two projects, each with its own token (vault-encrypted strings in projects)
+  ansible.builtin.debug:
+    msg: "{{ query('lockaware.hcloud.servers', projects=projects, label_selector='backup=daily') | map(attribute='project') | list }}"
+  vars:
+    projects:
+      - {name: prod, api_token: "{{ vault_prod_token }}"}
+      - {name: staging, api_token: "{{ vault_staging_token }}", label_selector: env=staging}
 
 - name: Snapshot every server carrying backup=daily
   lockaware.hcloud.snapshot:
@@ -103,12 +128,14 @@ _raw:
     image_id: {description: "ID of that image.", type: int, sample: 114690387}
     backup_window: {description: "Backup window, if backups are enabled.", type: str, sample: 22-02}
     primary_disk_size: {description: "Size of the primary disk in GB.", type: int, sample: 40}
+    project: {description: "The name of the server's project; only with O(projects).", type: str, sample: prod}
     running_actions:
       description: The actions running on the server (C(id), C(command), C(started), C(progress)); only with O(include_running_actions).
       type: list
       elements: dict
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.errors import AnsibleLookupError
@@ -118,6 +145,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils.api._api import H
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._client import ClientConfigError
 from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers import AmbiguousServer, ServerNotFound, index_servers, pick_server
 from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed, failure_message
+from ansible_collections.lockaware.hcloud.plugins.plugin_utils.fleet_projects import ProjectsError, checked_projects
 from ansible_collections.lockaware.hcloud.plugins.plugin_utils.server_view import running_actions_by_server, server_view
 
 PREFIX = "lockaware.hcloud.servers: "
@@ -129,9 +157,11 @@ class LookupModule(LookupBase):
     def run(self, terms: list, variables: dict | None = None, **kwargs: Any) -> list[dict]:
         self._refuse_unknown_options(kwargs)
         self.set_options(var_options=self._templated_variables(variables or {}), direct=kwargs)
+        if self.get_option("projects") is not None:
+            return self._projects_servers(terms, kwargs)
         try:
             api = HcloudApi.connect(self.get_option("api_token"), self.get_option("api_endpoint"), self.get_option("request_timeout"))
-            servers = self._servers(api)
+            servers = self._servers(api, self.get_option("label_selector"), self.get_option("status"))
             if self.get_option("include_running_actions"):
                 self._add_running_actions(api, servers)
         except ClientConfigError as exc:
@@ -163,13 +193,50 @@ class LookupModule(LookupBase):
                 raise AnsibleLookupError(f"{PREFIX}the variable {name} cannot be templated: {failure_message(exc, 'templating')}") from None
         return templated
 
-    def _servers(self, api: HcloudApi) -> list[dict]:
-        params = {}
-        for option in ("label_selector", "name"):
-            if self.get_option(option):
-                params[option] = self.get_option(option)
-        if self.get_option("status"):
-            params["status"] = self.get_option("status")
+    def _projects_servers(self, terms: list, kwargs: dict) -> list[dict]:
+        """The servers of every project, listed at the same time, each with its own token and client."""
+        given = sorted({"api_token", "api_endpoint"} & set(kwargs))
+        if terms or given:
+            what = "terms" if terms else " and ".join(given)
+            raise AnsibleLookupError(
+                f"{PREFIX}projects cannot be combined with {what}: each project has its own token and endpoint, and a name may be in several projects"
+            )
+        projects = self.get_option("projects")
+        try:
+            checked = checked_projects(projects, self.get_option("label_selector") or "", self.get_option("status"))
+        except ProjectsError as exc:
+            raise AnsibleLookupError(PREFIX + str(exc)) from None
+        with ThreadPoolExecutor(max_workers=min(len(checked), 8), thread_name_prefix="hcloud-project") as pool:
+            outcomes = list(pool.map(lambda project: self._project_servers(project, projects[project["index"]]["api_token"]), checked))
+        failures = [failure for failure, _servers in outcomes if failure]
+        if failures:
+            raise AnsibleLookupError(f"{PREFIX}{len(failures)} of {len(checked)} projects could not be listed: " + "; ".join(failures))
+        return [server for _failure, servers in outcomes for server in servers]
+
+    def _project_servers(self, project: dict, token: Any) -> tuple[str, list[dict]]:
+        """``("", servers)`` of one project, or ``(why, [])``: its failure named, its token never shown."""
+        try:
+            api = HcloudApi.connect(str(token), project["api_endpoint"], self.get_option("request_timeout"))
+            servers = self._servers(api, project["label_selector"], project["server_status"])
+            if self.get_option("include_running_actions"):
+                self._add_running_actions(api, servers)
+        except ClientConfigError as exc:
+            return f"project {project['name']}: {failure_message(TaskFailed(str(exc)))}", []
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            doing = f"listing the servers at {project['api_endpoint']}"
+            return f"project {project['name']}: {failure_message(exc, doing)}", []
+        for server in servers:
+            server["project"] = project["name"]
+        return "", servers
+
+    def _servers(self, api: HcloudApi, label_selector: str | None, status: list | None) -> list[dict]:
+        params: dict[str, Any] = {}
+        if label_selector:
+            params["label_selector"] = label_selector
+        if self.get_option("name"):
+            params["name"] = self.get_option("name")
+        if status:
+            params["status"] = status
         servers = api.get_all_concurrently("/servers", "servers", params=params, workers=self.get_option("concurrency"))
         return sorted((server_view(server) for server in servers), key=lambda server: server["name"])
 

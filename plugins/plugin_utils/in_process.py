@@ -90,6 +90,12 @@ def run_module_code(
     return remove_values(result, secrets)
 
 
+def whose_progress(host: str | None, run_once: bool) -> str:
+    """What a progress line says of whose task it is: `` [project_prod]`` when each of several hosts runs the task for
+    itself (``snapshot_fleet.yml`` with ``projects``); nothing on localhost or for a ``run_once`` task (a batch's)."""
+    return "" if not host or host == "localhost" or run_once else f" [{host}]"
+
+
 class InProcessAction(ActionBase):
     """The action plugin of a module of the collection: its code in this process, or the module on a delegated host."""
 
@@ -98,6 +104,7 @@ class InProcessAction(ActionBase):
     _supports_async = False
 
     MODULE = ""  # the module's FQCN
+    _whose_progress = ""  # whose_progress() of the task being run
 
     def argument_spec(self) -> dict:
         """The module's own argument spec."""
@@ -114,9 +121,10 @@ class InProcessAction(ActionBase):
     def progress_line(self, line: str) -> None:
         """Show a line on the task's progress at default verbosity (from a worker, Ansible forwards it to the main
         process, which prints it between the task's header and its result)."""
-        Display().display(f"{self.MODULE}: {line}")
+        Display().display(f"{self.MODULE}{self._whose_progress}: {line}")
 
     def run(self, tmp: str | None = None, task_vars: dict | None = None) -> dict:
+        self._whose_progress = whose_progress((task_vars or {}).get("inventory_hostname"), bool(self._task.run_once))
         result = super().run(tmp, task_vars)
         del tmp
         if not runs_on_controller(self._task.delegate_to, getattr(self._connection, "transport", None)):

@@ -22,6 +22,7 @@ from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_a
 )
 
 TOKEN = "unit-test-token-0123456789"
+PAGE = {"page": 1, "per_page": 50, "sort": "id:asc"}
 
 
 @pytest.fixture(name="lookup")
@@ -162,3 +163,98 @@ def test_an_error_carrying_the_token_is_reported_without_it_and_not_chained(look
         run()
     assert TOKEN not in str(raised.value)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+@pytest.fixture(name="projects_lookup")
+def projects_lookup_fixture(monkeypatch):
+    """``(run, connects)``: two fake projects, told apart by their endpoints; a third endpoint refuses its token."""
+    if AnsibleCollectionConfig.collection_finder is None:
+        init_plugin_loader()
+    fakes = {
+        "http://127.0.0.1:1/v1": FakeApi(servers=[make_server(2, "web2"), make_server(1, "web1", status="off")]),
+        "http://127.0.0.1:2/v1": FakeApi(servers=[make_server(7, "web1")]),
+    }
+    connects = []
+    transports = {}
+
+    def connect(cls, api_token, api_endpoint, request_timeout, **kwargs):  # pylint: disable=unused-argument
+        build_client(api_token, api_endpoint, request_timeout)
+        connects.append((api_token, api_endpoint))
+        if api_endpoint not in fakes:
+            raise APIException(code="unauthorized", message="unable to authenticate", details=None)
+        transports[api_endpoint] = FakeTransport(fakes[api_endpoint])
+        return HcloudApi(transports[api_endpoint], FakeRateLimit(), clock=FakeClock())
+
+    monkeypatch.setattr(HcloudApi, "connect", classmethod(connect))
+    plugin = lookup_loader.get("lockaware.hcloud.servers")
+
+    def run(*terms, **options):
+        return plugin.run(list(terms), variables={}, **options)
+
+    run.transports = transports
+    return run, connects
+
+
+def two_projects(**keys):
+    return [
+        {"name": "prod", "api_token": TOKEN + "-prod", "api_endpoint": "http://127.0.0.1:1/v1", **keys},
+        {"name": "stage", "api_token": TOKEN + "-stage", "api_endpoint": "http://127.0.0.1:2/v1"},
+    ]
+
+
+def test_projects_each_listed_with_its_own_token_and_named_on_each_server(projects_lookup):
+    run, connects = projects_lookup
+    servers = run(projects=two_projects())
+    assert [(server["project"], server["name"], server["id"]) for server in servers] == [("prod", "web1", 1), ("prod", "web2", 2), ("stage", "web1", 7)]
+    assert sorted(connects) == [(TOKEN + "-prod", "http://127.0.0.1:1/v1"), (TOKEN + "-stage", "http://127.0.0.1:2/v1")]
+
+
+def test_a_projects_own_selector_and_status_win_over_the_lookups(projects_lookup):
+    run, _connects = projects_lookup
+    run(projects=two_projects(server_status=["off"], label_selector="env=prod"), status=["running"], label_selector="backup=daily")
+    assert run.transports["http://127.0.0.1:1/v1"].calls[0][2] == {"label_selector": "env=prod", "status": ["off"], **PAGE}
+    assert run.transports["http://127.0.0.1:2/v1"].calls[0][2] == {"label_selector": "backup=daily", "status": ["running"], **PAGE}
+
+
+def test_a_project_that_cannot_be_listed_fails_the_lookup_by_name_without_its_token(projects_lookup):
+    run, connects = projects_lookup
+    projects = [*two_projects(), {"name": "gone", "api_token": TOKEN + "-gone", "api_endpoint": "http://127.0.0.1:3/v1"}]
+    with pytest.raises(AnsibleLookupError) as raised:
+        run(projects=projects)
+    message = str(raised.value)
+    assert message.startswith("lockaware.hcloud.servers: 1 of 3 projects could not be listed: project gone: ")
+    assert "unable to authenticate" in message and "-gone" not in message
+    assert len(connects) == 3  # the others were listed all the same
+
+
+@pytest.mark.parametrize(
+    ("terms", "options", "message"),
+    [
+        (["web1"], {}, "projects cannot be combined with terms"),
+        ([], {"api_token": TOKEN}, "projects cannot be combined with api_token"),
+        ([], {"api_endpoint": "http://127.0.0.1:1/v1"}, "projects cannot be combined with api_endpoint"),
+    ],
+)
+def test_projects_refuse_terms_and_a_token_of_their_own(projects_lookup, terms, options, message):
+    run, connects = projects_lookup
+    with pytest.raises(AnsibleLookupError, match=message):
+        run(*terms, projects=two_projects(), **options)
+    assert connects == []
+
+
+def test_a_bad_project_entry_fails_before_any_request(projects_lookup):
+    run, connects = projects_lookup
+    with pytest.raises(AnsibleLookupError, match=r"^lockaware.hcloud.servers: project stage: api_token is missing"):
+        run(projects=[two_projects()[0], {"name": "stage"}])
+    assert connects == []
+
+
+def test_without_a_token_the_lookup_says_where_to_set_it(monkeypatch):
+    if AnsibleCollectionConfig.collection_finder is None:
+        init_plugin_loader()
+    monkeypatch.delenv("HCLOUD_TOKEN", raising=False)
+    plugin = lookup_loader.get("lockaware.hcloud.servers")
+    with pytest.raises(
+        AnsibleLookupError, match=r"^lockaware\.hcloud\.servers: no API token given: set the api_token option or the HCLOUD_TOKEN environment variable"
+    ):
+        plugin.run([], variables={})

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.task._failure import TaskFailed
 from ansible_collections.lockaware.hcloud.plugins.modules import snapshot
-from ansible_collections.lockaware.hcloud.plugins.plugin_utils.in_process import environment, run_module_code, runs_on_controller
+from ansible_collections.lockaware.hcloud.plugins.plugin_utils.in_process import environment, run_module_code, runs_on_controller, whose_progress
 
 TOKEN = "secret-token-0123456789"
 CENSORED = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"  # a value that is the token
@@ -128,3 +128,11 @@ def test_the_task_environment_feeds_the_fallbacks_and_is_undone(monkeypatch):
     assert TOKEN not in repr(result)
     assert "HCLOUD_TOKEN" not in os.environ
     assert os.environ["HCLOUD_ENDPOINT"] == "http://127.0.0.1:1/v1"
+
+
+@pytest.mark.parametrize(
+    ("host", "run_once", "prefix"),
+    [("project_prod", False, " [project_prod]"), ("localhost", False, ""), (None, False, ""), ("web1", True, "")],
+)
+def test_a_progress_line_names_its_host_when_each_host_runs_the_task_for_itself(host, run_once, prefix):
+    assert whose_progress(host, run_once) == prefix
