@@ -24,6 +24,9 @@ ESTIMATE_CAP = 60.0
 # An action is read again at this share of the time to its estimated end: early readings of a percentage are
 # coarse, so the estimate is refined on the way and the end is seen within a poll or two of it.
 ESTIMATE_SHARE = 0.8
+# A whole-percent progress that rose by R points since the first reading estimates the rate to about 1/R: the next
+# reading then goes at 1 - ROUNDING_MARGIN/R of the time to the end (0.96 after 50 points), not 0.8, when later.
+ROUNDING_MARGIN = 2.0
 # A new action joins the next poll if it is due within this many seconds (the backoff's cap); else it is read at once.
 FIRST_READ = 10.0
 # A new action is first read at this share of the shortest duration of the actions this poller saw begin (ended, or
@@ -41,9 +44,9 @@ class ActionPoller:
     """Polls every action some task waits for, in requests of at most 25 ids, paid from the run's budget.
 
     Each action has its own due time: when it should end by its progress so far (at least 1 s, at most
-    ``ESTIMATE_CAP``), or by its own backoff (1 s growing to 10 s) while its progress does not rise; an action just
-    begun is first read at a share of the shortest duration seen (``FIRST_SHARE``: before, its progress is still 0
-    and tells nothing), with a poll due about then. A poll reads
+    ``ESTIMATE_CAP``; a share of that time, the nearer the end the surer the estimate: ``ROUNDING_MARGIN``), or by
+    its own backoff (1 s growing to 10 s) while its progress does not rise; an action just begun is first read at a
+    share of the shortest duration seen (``FIRST_SHARE``: before, its progress is still 0 and tells nothing). A poll reads
     the actions that are due, soonest due first, in as few requests of 25 as hold them, the last request filled up
     with the actions due next; so with linear progress a thousand actions cost about one request per 25 ends, not
     rounds over all of them. When the budget cannot pay for every request, the due actions that lock a server go
@@ -178,6 +181,8 @@ class ActionPoller:
             self._next[action_id] = now + backoff.next_delay()
         else:
             self._backoffs.pop(action_id, None)
-            self._next[action_id] = now + min(ESTIMATE_CAP, max(poll_backoff().initial, ESTIMATE_SHARE * estimate))
+            rise = (action.get("progress") or 0) - self._first[action_id][1]
+            share = max(ESTIMATE_SHARE, 1 - ROUNDING_MARGIN / rise)
+            self._next[action_id] = now + min(ESTIMATE_CAP, max(poll_backoff().initial, share * estimate))
             self._learn(action_id, now, estimate)
         self._due = min(self._due, self._next[action_id])

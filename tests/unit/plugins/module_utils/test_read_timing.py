@@ -155,3 +155,20 @@ def test_a_series_read_waits_at_most_fill_wait_and_not_at_all_when_no_one_is_com
     alone, clock = SeriesApi(), FakeClock()
     SeriesCache(alone, clock, coming=lambda: False).series(1, {})
     assert clock.sleeps == [GATHER]  # the run's last snapshots: nobody else will ask, so no wait past the tick
+
+
+def test_a_sure_estimate_is_read_again_near_the_end_not_at_four_fifths_of_the_way_each_time():
+    # An action of 100 s with linear progress: at 0.8 of the time left every time it took 6 readings (0, 1, 60, 91, 98,
+    # then the end); the surer the estimate (the more points risen), the nearer the end the next reading goes.
+    api, clock = ActionsApi(), FakeClock()
+    poller = ActionPoller(api, RequestBudget(clock=clock), clock)
+    begun = clock()
+    poller.action(1)
+    while True:
+        elapsed = clock() - begun
+        api.actions[1] = {"id": 1, "command": "create_image", "status": "success" if elapsed >= 100 else "running", "progress": min(100, int(elapsed))}
+        if poller.action(1)["status"] == "success":
+            break
+        clock.sleep(0.5)
+    assert clock() - begun <= 102.0  # its end seen within a poll or two
+    assert len(api.polls) <= 5
