@@ -64,7 +64,7 @@ class ActionPoller:
         self._next: dict = {}  # id -> when it is due to be read again
         self._backoffs: dict = {}  # id -> its backoff while its progress does not rise
         self._begun: dict = {}  # id -> when a task began waiting for it (its action was just begun)
-        self._unread: set = set()  # ids begun in sight and not read yet
+        self._unread: set = set()  # ids begun in sight whose readings have told nothing yet
         self._locking: set = set()  # ids of the actions that lock a server a task waits to pass (``watch``)
         self._shortest: float | None = None  # the shortest duration of an action begun in sight, ended or predicted
         self._due = clock()  # the earliest due time of a running action (or when the budget has a request again)
@@ -158,7 +158,6 @@ class ActionPoller:
 
     def _update(self, seen: dict) -> None:
         now = self._clock()
-        self._unread.difference_update(seen)
         for action_id, action in seen.items():
             previous = self._first.get(action_id)
             progress = action.get("progress") or 0
@@ -168,6 +167,7 @@ class ActionPoller:
             if action["status"] == "running":
                 self._schedule(action_id, now)
             else:
+                self._unread.discard(action_id)
                 self._learn(action_id, now, None)
         waiting = [self._next[action_id] for action_id, action in self._actions.items() if action["status"] == "running"]
         self._due = min(waiting) if waiting else now
@@ -177,9 +177,15 @@ class ActionPoller:
         action = self._actions[action_id]
         estimate = remaining_time(self._first.get(action_id), self._clock(), action.get("progress") or 0)
         if estimate is None:
+            if action_id in self._unread and self._next[action_id] > now:
+                # Read before its first reading was due (a poll's fill): 0 % tells nothing, and its backoff would make
+                # it due a second later, a poll each second while a fleet's creates begin. It stays due as it was.
+                return
+            self._unread.discard(action_id)
             backoff = self._backoffs.setdefault(action_id, poll_backoff())
             self._next[action_id] = now + backoff.next_delay()
         else:
+            self._unread.discard(action_id)
             self._backoffs.pop(action_id, None)
             rise = (action.get("progress") or 0) - self._first[action_id][1]
             share = max(ESTIMATE_SHARE, 1 - ROUNDING_MARGIN / rise)
