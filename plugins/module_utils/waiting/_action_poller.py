@@ -78,6 +78,10 @@ class ActionPoller:
                 self._actions[action["id"]] = dict(action)
                 self._first[action["id"]] = (read_at, action.get("progress") or 0)
                 self._schedule(action["id"], read_at)
+                # Due already (the listing was a while ago): not read at once, but a tick on, by a poll that the
+                # locks watched meanwhile join (its fill), instead of a poll for each as its task looks again.
+                self._next[action["id"]] = max(self._next[action["id"]], self._clock() + POLL_TICK)
+                self._due = self._earliest_due(self._clock())
 
     def action(self, action_id: int) -> dict:
         """The action as last read; read now if a poll is due and the budget has requests for it."""
@@ -169,8 +173,12 @@ class ActionPoller:
             else:
                 self._unread.discard(action_id)
                 self._learn(action_id, now, None)
+        self._due = self._earliest_due(now)
+
+    def _earliest_due(self, now: float) -> float:
+        """When the next running action is due (``now`` if none is running)."""
         waiting = [self._next[action_id] for action_id, action in self._actions.items() if action["status"] == "running"]
-        self._due = min(waiting) if waiting else now
+        return min(waiting) if waiting else now
 
     def _schedule(self, action_id: int, now: float) -> None:
         """When to read the action again: at its estimated end, or by its backoff when progress tells nothing."""

@@ -15,6 +15,7 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils.api._servers impo
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._fleet_task_api import FleetTaskApi
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._listing_cache import GATHER, ListingCache, SeriesCache
 from ansible_collections.lockaware.hcloud.plugins.module_utils.fleet._shared_reads import SharedReads
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._action_poller import POLL_TICK
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._budget import BURST, RequestBudget
 
 ID_CAP = 25
@@ -146,6 +147,8 @@ def test_running_actions_one_listing_then_the_locking_actions_are_polled_by_id(s
     clock.now += 12.0
     api.running = []
     api.actions[10] = {"id": 10, "command": "backup", "status": "success", "resources": [{"type": "server", "id": 1}]}
+    assert [action["id"] for action in shared.running_actions(1)] == [10]  # read a tick on, with the locks watched meanwhile
+    clock.now += POLL_TICK
     assert shared.running_actions(1) == []
     # The lock's end is seen by polling its action, not by listing every server's running actions again.
     assert [path for path, _params in api.requests] == ["/servers/actions", "/actions/10"]
