@@ -31,6 +31,9 @@ SERIES_PER_READ = 5
 GATHER = POLL_TICK
 # The tasks one read served come on together: the next read of their look waits this long for them.
 FOLLOW_GATHER = 0.1
+# Rotation's read waits for a full read (SERIES_PER_READ servers) at most this long while other snapshots are still
+# being made: about two polls of a fleet at its budget's rate (0.25 a second), the ends of two polls in one read.
+FILL_WAIT = 8.0
 
 
 class ListingCache:
@@ -99,10 +102,12 @@ class ListingCache:
 class SeriesCache:
     """The series of the servers asking at once, in label-selected reads of ``SERIES_PER_READ`` servers; thread-safe."""
 
-    def __init__(self, api: HcloudApi, clock: Clock, gather: float = GATHER) -> None:
+    def __init__(self, api: HcloudApi, clock: Clock, gather: float = GATHER, coming: Callable[[], bool] | None = None) -> None:
         self._api = api
         self._clock = clock
         self._gather = gather
+        # Whether more servers will ask soon (their snapshots are still being made): a read then waits to be full.
+        self._coming = coming
         self._lock = threading.Lock()  # guards the servers waiting
         self._fresh_lock = threading.Lock()  # one read in flight at a time
         self._waiting: set = set()
@@ -118,7 +123,7 @@ class SeriesCache:
         with self._fresh_lock:
             read_at, images = self._read.get(server_id, (None, []))
             if read_at is None or read_at <= asked:
-                self._clock.sleep(self._gather if gather is None else gather)  # the servers asking at once join these reads
+                self._wait_for_company(asked, self._gather if gather is None else gather)
                 with self._lock:
                     waiting, self._waiting = sorted(self._waiting | {server_id}), set()
                 started = self._clock()
@@ -129,6 +134,20 @@ class SeriesCache:
                         self._read[member] = (started, [image for image in found if (image.get("labels") or {}).get(SERVER_LABEL) == str(member)])
                 images = self._read[server_id][1]
             return list(images)
+
+    def _wait_for_company(self, asked: float, gather: float) -> None:
+        """Wait ``gather`` for the servers asking at once; then, while more servers will ask soon (``coming``), until
+        the read is full (``SERIES_PER_READ``), at most ``FILL_WAIT`` from ``asked``: a read that would carry one or two
+        servers waits for the ends the next poll sees, and the last servers of a run, with no one coming, do not wait."""
+        self._clock.sleep(gather)
+        if self._coming is None:
+            return
+        while self._waiting_count() < SERIES_PER_READ and self._clock() - asked < FILL_WAIT and self._coming():
+            self._clock.sleep(max(gather, POLL_TICK))
+
+    def _waiting_count(self) -> int:
+        with self._lock:
+            return len(self._waiting)
 
 
 def series_selector(server_ids: list[int], labels: dict) -> str:

@@ -46,9 +46,10 @@ class SharedReads:
         self._lock = threading.Lock()
         self._servers: tuple[dict, dict] | None = None  # (by name, by ID), from one listing of all servers
         self._listings = ListingCache(api, clock)
-        self._series = SeriesCache(api, clock)  # rotation's reads (and snapshot_info's)
-        self._looks = SeriesCache(api, clock)  # the looks before a create, which wait a tick at most
         self._actions = ActionPoller(api, budget, clock)
+        # Rotation's reads (and snapshot_info's): while snapshots are still being made, a read waits to be full.
+        self._series = SeriesCache(api, clock, coming=self._actions.running)
+        self._looks = SeriesCache(api, clock)  # the looks before a create, which wait a tick at most
         self._locks = LockFollower(api, self._actions, budget, clock)
         self._pricing = PricingOnce(api)
         self._new_snapshots = NewSnapshotReads(api, budget, clock)
@@ -86,8 +87,8 @@ class SharedReads:
         return newest_first(list(found.values()))
 
     def series(self, server_id: int, labels: dict) -> list[dict]:
-        """Read after this call began: the servers asking at once (within a poll tick) share label-selected reads
-        (``SeriesCache``)."""
+        """Read after this call began: the servers asking at once (within a poll tick) share label-selected reads, and
+        while other snapshots are still being made a read waits a little to carry a full read's servers (``SeriesCache``)."""
         return self._series.series(server_id, labels)
 
     def unlabelled_managed(self) -> list[dict]:

@@ -73,7 +73,7 @@ class CreateProtocol:
         backoff = create_retry_backoff()
         unknown_outcomes = 0
         while True:
-            passed = pass_lock(self._api, self._server, self._options.on_locked, lock_deadline, self._lock, self._clock.sleep)
+            passed = pass_lock(self._api, self._server, self._options.on_locked, lock_deadline, self._lock, self._lock_sleep)
             if passed.skipped_for is not None:
                 return Sent(skipped_for=passed.skipped_for)
             contended = passed.was_locked or contended
@@ -107,6 +107,11 @@ class CreateProtocol:
                     if code == "locked":
                         raise LockTimedOut(self._name, self._api.running_actions(self._server["id"]), self._options.lock_timeout) from exc
                     raise
+
+    def _lock_sleep(self, delay: float) -> None:
+        """Sleep while the server's lock is waited for: a fleet's tasks look at the shared answers every tick (its
+        action poller alone decides when to ask the API), so that a lock's end is acted on when a poll sees it."""
+        self._clock.sleep(self._pacing.poll_delay(delay))
 
     def after_locked_action(self, action: dict) -> Sent | None:
         """An accepted create_image that ended in ``locked``: nothing was made. Skip, fail, or (None) send again."""
