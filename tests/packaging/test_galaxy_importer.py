@@ -10,7 +10,15 @@ from pathlib import Path
 from conftest import Installed, user_env  # pylint: disable=import-error
 
 CONFIG = Path(__file__).with_name("galaxy-importer.cfg")
-PLUGINS = {("module", "snapshot"), ("module", "snapshot_info"), ("module", "rollback"), ("module", "scratch_server"), ("lookup", "servers")}
+PLUGINS = {
+    ("module", "snapshot"),
+    ("module", "snapshot_info"),
+    ("module", "rollback"),
+    ("module", "scratch_server"),
+    ("lookup", "servers"),
+    ("filter", "fleet_projects"),
+    ("filter", "fleet_projects_summary"),
+}
 
 
 def test_galaxy_importer_accepts_the_tarball_without_a_warning(tools, tarball, tmp_path):
