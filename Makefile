@@ -8,7 +8,7 @@ LINK := $(COLLECTIONS)/ansible_collections/lockaware/hcloud
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench bench-steady bench-sliced bench-projects clean
+.PHONY: help venv lint format sim-test packaging sanity units integration reliability reliability-fast test test-matrix test-matrix-ci demo sim bench bench-steady bench-sliced bench-projects packaging-tools clean
 
 help:
 	@echo "make demo         run the sample playbook against a local simulator of the Hetzner Cloud API"
@@ -64,7 +64,7 @@ integration: venv
 	$(VPY) tests/utils/run_ansible_test.py integration
 
 # The fault-injection suite (tests/reliability/run.py): the table goes to docs/reliability.md.
-reliability: venv
+reliability: venv packaging-tools
 	$(VPY) tests/reliability/run.py
 
 # Its fast subset (ten scenarios, once each; 24 and 27 try a seeded part of their cases), part of `make test`.
@@ -102,7 +102,7 @@ sim: venv
 
 # Fleet benchmark against the sequential script and the ideal, then the steady state of keep 7 at 200 servers, then the
 # sliced scenario at 1000 servers (about 65 minutes): docs/benchmarks.md, docs/benchmark-50.png.
-bench: venv
+bench: venv packaging-tools
 	$(VPY) bench/run.py
 
 # The steady state alone: 200 servers (every strategy, progress linear and stuck) and snapshot_fleet.yml on 1000
@@ -114,13 +114,18 @@ bench-steady: venv
 # (ansible-runner from .tmp/packaging-tools, which `make packaging` builds), one job, the peer (about 30 minutes at 1000;
 # a job may take 30 minutes before it is stopped): docs/benchmarks-sliced.md.
 SLICED_SIZE ?= 1000
-bench-sliced: venv
+bench-sliced: venv packaging-tools
 	$(VPY) bench/run.py --no-fleet --steady-sizes '' --sliced-size $(SLICED_SIZE) --run-timeout 1800
 
 # Several projects: 5 projects x 200 servers at steady state, one simulator each, in one snapshot_fleet.yml run
 # against each project alone (about 20 minutes): docs/benchmarks-projects.md.
 bench-projects: venv
 	$(VPY) bench/projects.py --report docs/benchmarks-projects.md
+
+# The tools virtualenv (ansible-runner, ansible-navigator, galaxy-importer) that the packaging tests, the sliced
+# reliability scenario (30) and the sliced benchmark run jobs with: built once, again when its requirements change.
+packaging-tools: venv
+	$(VPY) -c "import sys; sys.path.insert(0, 'tests/packaging'); from tools_venv import tools_bin; print(tools_bin())"
 
 clean:
 	rm -rf .tmp tests/output .pytest_cache .ruff_cache
