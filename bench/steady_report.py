@@ -81,7 +81,8 @@ def _row(text: str, measured: str, passed: bool | None) -> tuple[str, str, bool 
 def steady_goals(results: list[SteadyResult]) -> list[tuple[str, str, bool | None]]:
     """The steady-state goals, per run they apply to: ``(text, measured, verdict)`` (``None``: not measured)."""
     found: list[tuple[str, str, bool | None]] = []
-    limits = {("fleet", 200): (1.15, 3.0), ("fleet", 1000): (1.2, 2.5), ("hosts", 200): (1.5, 8.0)}
+    # The fleet-layer issue's goals: 2.5 requests per server at steady state; 1.3 x ideal at 1000 servers at the default budget.
+    limits = {("fleet", 200): (1.15, 2.5), ("fleet", 1000): (1.3, 2.5), ("hosts", 200): (1.5, 8.0)}
     for (strategy, size), (ratio_limit, requests_limit) in limits.items():
         runs = _find(results, strategy, size)
         label = f"{STEADY_LABELS[strategy]}, {size} servers, steady state"
