@@ -130,9 +130,6 @@ options:
       - A server the API answers C(locked) for while it lists no running action (this happens) is treated the same
         way. A C(create_image) that the API accepts and then ends with the error C(locked) made nothing; it is a
         lock too, and after it the task looks for a matching snapshot before it sends C(create_image) again.
-      - After waiting for a lock held by a C(create_image) (another run's snapshot, a backup) or by an action whose
-        command the API did not give, the task looks for a matching snapshot made meanwhile before it creates one; a
-        lock held only by other actions (a rebuild, a resize) cannot have made one, and no look is made after it.
     type: str
     choices: [wait, skip, fail]
     default: wait

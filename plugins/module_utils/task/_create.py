@@ -76,10 +76,9 @@ class CreateProtocol:
             passed = pass_lock(self._api, self._server, self._options.on_locked, lock_deadline, self._lock, self._lock_sleep)
             if passed.skipped_for is not None:
                 return Sent(skipped_for=passed.skipped_for)
-            contended = passed.may_have_made_snapshot or contended
+            contended = passed.was_locked or contended
             if contended and not self._options.force:
-                # The server was busy, maybe with another run making this very snapshot: look again first. A lock by
-                # actions that make no image (a rebuild, a resize) leaves the same window as a server never locked.
+                # The server was busy, maybe with another run making this very snapshot: look again first.
                 found = self._made_meanwhile()
                 if found is not None:
                     return Sent(found=found)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +16,6 @@ from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._actions 
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Backoff, Deadline, ProgressPacer, poll_backoff, sleep_within
 
 Action = dict
-
-SNAPSHOT_COMMAND = "create_image"  # the only action that makes an image (a backup is one too: its image has type backup)
 
 
 @dataclass
@@ -86,22 +84,10 @@ def wait_until_unlocked(
 
 @dataclass(frozen=True)
 class LockPass:
-    """How a server's lock was passed: whether it was locked at first, the actions seen locking it, and the actions to
-    skip for (on_locked=skip)."""
+    """How a server's lock was passed: whether it was locked at first, and the actions to skip for (on_locked=skip)."""
 
     was_locked: bool
     skipped_for: list[Action] | None = None
-    seen: tuple[Action, ...] = ()
-
-    @property
-    def may_have_made_snapshot(self) -> bool:
-        """Whether the lock may have been making a snapshot (``may_make_image``): then look for one before creating."""
-        return self.was_locked and may_make_image(self.seen)
-
-
-def may_make_image(actions: Iterable[Action]) -> bool:
-    """Whether any of ``actions`` may have made an image: a create_image, or an action whose command is unknown."""
-    return any(action.get("command") in (None, "", SNAPSHOT_COMMAND) for action in actions)
 
 
 def locked_message(server_name: str, actions: list[Action]) -> str:
@@ -121,13 +107,6 @@ def pass_lock(api: Any, server: dict, on_locked: str, deadline: Deadline, report
         return LockPass(was_locked=True, skipped_for=running)
     if on_locked == "fail":
         raise TaskFailed(locked_message(name, running))
-    seen = list(running)
-
-    def fetch_running() -> list[Action]:
-        actions = api.running_actions(server["id"])
-        seen.extend(actions)
-        return actions
-
     with doing(f"waiting for server {name} to be unlocked"):
-        wait_until_unlocked(fetch_running, name, deadline, report, sleep=sleep, actions=running)
-    return LockPass(was_locked=True, seen=tuple(seen))
+        wait_until_unlocked(lambda: api.running_actions(server["id"]), name, deadline, report, sleep=sleep, actions=running)
+    return LockPass(was_locked=True)

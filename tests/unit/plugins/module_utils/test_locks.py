@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._locks import LockReport, LockTimedOut, may_make_image, pass_lock, wait_until_unlocked
+from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._locks import LockReport, LockTimedOut, wait_until_unlocked
 from ansible_collections.lockaware.hcloud.plugins.module_utils.waiting._timing import Backoff, Deadline
 from ansible_collections.lockaware.hcloud.tests.unit.plugins.module_utils.fake_api import FakeClock, make_action
 
@@ -119,37 +119,3 @@ def test_lock_report_keeps_the_last_reading_of_each_action():
     report.record([BACKUP, REBUILD])
     report.record([dict(BACKUP, progress=80)])
     assert [(action["id"], action["progress"]) for action in report.seen.values()] == [(12, 80), (13, 5)]
-
-
-class RunningActions:
-    """An API whose ``running_actions`` answers from a script (the last answer repeats)."""
-
-    def __init__(self, *answers):
-        self.fetch = Fetch(*answers)
-
-    def running_actions(self, server_id):  # pylint: disable=unused-argument
-        return self.fetch()
-
-
-@pytest.mark.parametrize(
-    ("answers", "may_have_made_one"),
-    [
-        (([],), False),  # never locked
-        (([REBUILD], [REBUILD], []), False),
-        (([REBUILD], [BACKUP], []), True),  # the rebuild ended, then a create_image began: seen while waiting
-        (([BACKUP], []), True),
-        (([dict(REBUILD, command=None)], []), True),  # the API did not say what the action does
-    ],
-)
-def test_a_passed_lock_says_whether_it_may_have_made_a_snapshot(answers, may_have_made_one):
-    clock = FakeClock()
-    api = RunningActions(*answers)
-    passed = pass_lock(api, {"id": 1, "name": "web1"}, "wait", Deadline(60, clock=clock), LockReport(), clock.sleep)
-    assert passed.may_have_made_snapshot is may_have_made_one
-
-
-def test_only_an_image_making_or_unknown_action_may_make_an_image():
-    assert may_make_image([REBUILD, BACKUP])
-    assert may_make_image([{"id": 1}])
-    assert not may_make_image([REBUILD, make_action(14, command="change_server_type")])
-    assert not may_make_image([])

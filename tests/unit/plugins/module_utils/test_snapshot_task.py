@@ -918,35 +918,6 @@ def test_a_snapshot_made_by_another_run_while_we_waited_is_not_made_again(make_a
     assert [image["id"] for image in api.snapshots_of(42)] == [600]
 
 
-def test_a_lock_that_makes_no_image_is_passed_without_a_look_for_a_snapshot_made_meanwhile(make_api, run):
-    # A rebuild cannot have made a snapshot: after it the window before the create is a never-locked server's.
-    api = make_api()
-    rebuild = make_action(77, command="rebuild", progress=30)
-    api.running = [[rebuild], [rebuild], []]
-    result = run(api)[0]
-    assert result["outcome"] == "created"
-    assert api.calls_to("server_snapshots_now") == []
-    assert len(api.calls_to("create_snapshot")) == 1
-    assert len(api.snapshots_of(42)) == 1
-
-
-@pytest.mark.parametrize(
-    "seen",
-    [
-        [[make_action(77, command="create_image")], []],
-        [[make_action(77, command="rebuild")], [make_action(78, command="create_image")], []],  # one lock, then another
-        [[dict(make_action(77), command=None)], []],  # a command the API did not say: it may have made one
-    ],
-    ids=["create_image", "rebuild_then_create_image", "unknown_command"],
-)
-def test_a_lock_that_may_have_made_an_image_is_followed_by_a_look(make_api, run, seen):
-    api = make_api()
-    api.running = seen
-    assert run(api)[0]["outcome"] == "created"
-    assert len(api.calls_to("server_snapshots_now")) == 1
-    assert len(api.calls_to("create_snapshot")) == 1
-
-
 # the real API's locks: one it does not show, an accepted action that ends in locked ------------------------
 
 LOCKED_ACTION = {"code": "locked", "message": "cannot perform operation because server is locked"}
