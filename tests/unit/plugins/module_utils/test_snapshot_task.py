@@ -892,9 +892,9 @@ def test_absent_with_max_age_deletes_recent_managed_ones(make_api, run):
 # present: another run makes the same snapshot while we wait ---------------------------------------------
 
 
-def _other_run_creates_while_we_wait(api, status):
-    """The server is locked by another run's create_image; while we wait, its snapshot appears."""
-    api.running = [[make_action(77, command="create_image", progress=30)], []]
+def _other_run_creates_while_we_wait(api, status, command="create_image"):
+    """The server is locked (by another run's create_image, or by ``command``); while we wait, a snapshot appears."""
+    api.running = [[make_action(77, command=command, progress=30)], []]
     real_running_actions = api.running_actions
 
     def running_actions(server_id):
@@ -905,6 +905,19 @@ def _other_run_creates_while_we_wait(api, status):
         return actions
 
     api.running_actions = running_actions
+
+
+@pytest.mark.parametrize("command", ["rebuild", "change_type"])
+def test_a_snapshot_made_by_another_run_while_we_waited_out_a_lock_that_makes_none_is_not_made_again(make_api, run, command):
+    """A lock wait is not the instant between the run's listing and its create: while this run waits out a rebuild,
+    another run (the fleet beside snapshot_hosts.yml) can make the snapshot. Skipping the look after such a lock made
+    duplicates (reliability scenario 16): the look comes after every lock."""
+    api = make_api()
+    _other_run_creates_while_we_wait(api, "available", command)
+    result = run(api)[0]
+    assert api.calls_to("create_snapshot") == []
+    assert result["outcome"] == "unchanged"
+    assert [image["id"] for image in api.snapshots_of(42)] == [600]
 
 
 @pytest.mark.parametrize(("status", "outcome"), [("available", "unchanged"), ("creating", "adopted")])
